@@ -1,0 +1,73 @@
+import logging
+
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+# crm's four stock stages; removed at install when no lead uses them, so a
+# new firm's pipeline shows its ten milestones and nothing else.
+CRM_STOCK_STAGES = ("crm.stage_lead1", "crm.stage_lead2", "crm.stage_lead3", "crm.stage_lead4")
+
+
+def post_init_hook(env):
+    _remove_unused_stock_stages(env)
+    _backfill_milestone_log(env)
+
+
+def _remove_unused_stock_stages(env):
+    stages = env["crm.stage"]
+    for xmlid in CRM_STOCK_STAGES:
+        stages |= env.ref(xmlid, raise_if_not_found=False) or env["crm.stage"]
+    used = env["crm.lead"].with_context(active_test=False)._read_group(
+        [("stage_id", "in", stages.ids)], ["stage_id"]
+    )
+    unused = stages - env["crm.stage"].union(*(stage for (stage,) in used))
+    if unused:
+        _logger.info(
+            "crm_law_milestones: removing %s unused stock CRM stage(s): %s",
+            len(unused),
+            ", ".join(unused.mapped("name")),
+        )
+        unused.unlink()
+    if stages - unused:
+        _logger.info(
+            "crm_law_milestones: keeping %s stock CRM stage(s) that hold leads; "
+            "give them a milestone role in CRM > Configuration > Stages",
+            len(stages - unused),
+        )
+
+
+def _backfill_milestone_log(env):
+    """Give every existing lead one entry row for its current stage.
+
+    Set-based SQL: a database with a hundred thousand leads is backfilled in
+    seconds, where creating rows through the ORM would take minutes.
+    """
+    env["crm.lead"].flush_model()
+    env.cr.execute(
+        SQL(
+            """
+            INSERT INTO crm_lead_milestone_log (
+                lead_id, date, user_id, from_stage_id, to_stage_id, from_role,
+                to_role, move_kind, duration_days, company_id, team_id,
+                salesperson_id, create_uid, create_date, write_uid, write_date)
+            SELECT lead.id,
+                   COALESCE(lead.date_last_stage_update, lead.create_date),
+                   NULL, NULL, lead.stage_id, NULL, stage.milestone_role,
+                   'entry', 0, lead.company_id, lead.team_id, lead.user_id,
+                   %(uid)s, NOW() AT TIME ZONE 'UTC',
+                   %(uid)s, NOW() AT TIME ZONE 'UTC'
+              FROM crm_lead lead
+              JOIN crm_stage stage ON stage.id = lead.stage_id
+             WHERE NOT EXISTS (
+                   SELECT 1 FROM crm_lead_milestone_log log
+                    WHERE log.lead_id = lead.id)
+            """,
+            uid=env.uid,
+        )
+    )
+    _logger.info(
+        "crm_law_milestones: backfilled the milestone log with %s entry row(s) "
+        "for existing leads",
+        env.cr.rowcount,
+    )

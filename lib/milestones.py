@@ -1,0 +1,113 @@
+"""The ten intake milestones and how a move between two of them is classified.
+
+Everything here is plain Python: the ORM code, the reports and the sample firm
+generator all read the milestones from this one place.
+"""
+
+AWAITING_INFO = "awaiting_info"
+CONTACT_INFO_RECEIVED = "contact_info_received"
+CONTACT_MADE = "contact_made"
+APPOINTMENT_MADE = "appointment_made"
+INITIAL_CONSULT = "initial_consult"
+RETAINER_SIGNED = "retainer_signed"
+RETAINER_FUNDED = "retainer_funded"
+LOST = "lost"
+REFUSED = "refused"
+WAITING_ON = "waiting_on"
+
+# The main path, in order: a lead normally walks it from left to right.
+MAIN_PATH = (
+    AWAITING_INFO,
+    CONTACT_INFO_RECEIVED,
+    CONTACT_MADE,
+    APPOINTMENT_MADE,
+    INITIAL_CONSULT,
+    RETAINER_SIGNED,
+    RETAINER_FUNDED,
+)
+CLOSED_ROLES = (LOST, REFUSED)
+ROLES = MAIN_PATH + CLOSED_ROLES + (WAITING_ON,)
+
+# Open milestones: the lead is still being worked.
+OPEN_ROLES = MAIN_PATH[:-1] + (WAITING_ON,)
+
+ROLE_LABELS = {
+    AWAITING_INFO: "Awaiting Info",
+    CONTACT_INFO_RECEIVED: "Contact Info Received",
+    CONTACT_MADE: "Contact Made",
+    APPOINTMENT_MADE: "Appointment Made",
+    INITIAL_CONSULT: "Initial Consult",
+    RETAINER_SIGNED: "Retainer Signed",
+    RETAINER_FUNDED: "Retainer Funded",
+    LOST: "Lost",
+    REFUSED: "Refused",
+    WAITING_ON: "Waiting On",
+}
+
+# Kinds of move recorded in the transition log.
+MOVE_ENTRY = "entry"
+MOVE_NEXT = "next"
+MOVE_SKIP = "skip"
+MOVE_BACK = "back"
+MOVE_LOST = "lost"
+MOVE_REFUSED = "refused"
+MOVE_WAITING = "waiting"
+MOVE_RESUME = "resume"
+MOVE_REOPEN = "reopen"
+MOVE_OTHER = "other"
+
+MOVE_LABELS = {
+    MOVE_ENTRY: "Entry",
+    MOVE_NEXT: "Next milestone",
+    MOVE_SKIP: "Skip ahead",
+    MOVE_BACK: "Step back",
+    MOVE_LOST: "To Lost",
+    MOVE_REFUSED: "To Refused",
+    MOVE_WAITING: "To Waiting On",
+    MOVE_RESUME: "Out of waiting",
+    MOVE_REOPEN: "Reopened",
+    MOVE_OTHER: "Other (stage without a milestone)",
+}
+
+
+def classify_move(from_role, to_role):
+    """Return the kind of a move from one milestone role to another.
+
+    ``None`` for ``from_role`` means the lead was just created. A role of
+    ``False``/``None`` on either side of a real move means the stage plays no
+    milestone, which the log records as ``other``.
+    """
+    if from_role is None:
+        return MOVE_ENTRY
+    if not from_role or not to_role or from_role == to_role:
+        return MOVE_OTHER
+    if to_role == LOST:
+        return MOVE_LOST
+    if to_role == REFUSED:
+        return MOVE_REFUSED
+    if to_role == WAITING_ON:
+        return MOVE_WAITING
+    if from_role == WAITING_ON:
+        return MOVE_RESUME
+    if from_role in CLOSED_ROLES:
+        return MOVE_REOPEN
+    step = MAIN_PATH.index(to_role) - MAIN_PATH.index(from_role)
+    if step == 1:
+        return MOVE_NEXT
+    if step > 1:
+        return MOVE_SKIP
+    return MOVE_BACK
+
+
+def main_path_reached(roles):
+    """Main-path milestones a lead reached, given the roles it passed through.
+
+    A lead that skipped ahead counts as having reached the milestones it
+    passed over, so the answer is every main-path milestone up to the
+    furthest one seen.
+    """
+    furthest = -1
+    for role in roles:
+        if role in MAIN_PATH:
+            furthest = max(furthest, MAIN_PATH.index(role))
+    return MAIN_PATH[: furthest + 1]

@@ -1,0 +1,66 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..lib import milestones
+
+MILESTONE_ROLE_SELECTION = [
+    (role, milestones.ROLE_LABELS[role]) for role in milestones.ROLES
+]
+
+
+class CrmStage(models.Model):
+    _inherit = "crm.stage"
+
+    milestone_role = fields.Selection(
+        MILESTONE_ROLE_SELECTION,
+        string="Milestone Role",
+        index=True,
+        help="Which intake milestone this stage plays. Reports, the transition "
+        "log and the won/lost rules go by this role, never by the stage's name, "
+        "so stages can be renamed, translated, reordered or added freely. "
+        "Leave it empty for a stage outside the intake milestones.",
+    )
+
+    @api.constrains("milestone_role", "is_won")
+    def _check_milestone_role_won(self):
+        # Odoo's won/lost and the milestone must never disagree: the won stage
+        # is the funded retainer and nothing else.
+        for stage in self:
+            funded = stage.milestone_role == milestones.RETAINER_FUNDED
+            if funded and not stage.is_won:
+                raise ValidationError(
+                    self.env._(
+                        "Stage %(stage)s plays Retainer Funded, so it must be "
+                        "the won stage: tick 'Is Won Stage?'.",
+                        stage=stage.display_name,
+                    )
+                )
+            if stage.is_won and stage.milestone_role and not funded:
+                raise ValidationError(
+                    self.env._(
+                        "Stage %(stage)s is a won stage, so its milestone role "
+                        "can only be Retainer Funded (or empty).",
+                        stage=stage.display_name,
+                    )
+                )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_milestone_history(self):
+        # The transition log refers to stages; deleting one would blank the
+        # history of every lead that passed through it.
+        log = self.env["crm.lead.milestone.log"].sudo()
+        logged_stages = self.filtered(
+            lambda stage: log.search_count(
+                ["|", ("from_stage_id", "=", stage.id), ("to_stage_id", "=", stage.id)],
+                limit=1,
+            )
+        )
+        if logged_stages:
+            raise UserError(
+                self.env._(
+                    "Stage %(stages)s has milestone history and cannot be "
+                    "deleted. Fold it or give it no milestone role instead; "
+                    "its history stays in the reports.",
+                    stages=", ".join(logged_stages.mapped("display_name")),
+                )
+            )

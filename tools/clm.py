@@ -1,0 +1,411 @@
+#!/usr/bin/env python3
+"""Developer tooling for the crm_law_milestones addon (standard library only).
+
+    tools/clm run     start Odoo 19 on a new database with the sample firm
+    tools/clm test    static checks, plain pytest and the Odoo suite
+    tools/clm setup   only prepare the virtual environment and addons path
+    tools/clm bench   the benchmark (see tools/benchmark.py)
+
+The Odoo 19 source tree comes from ODOO_SRC, or from the per-user default
+location ~/.local/share/crm_law_milestones/odoo-19.0 (XDG_DATA_HOME honoured),
+which `setup` fills by cloning the official 19.0 branch when it is missing and
+the network allows it.
+"""
+
+import argparse
+import datetime
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+MODULE = "crm_law_milestones"
+REPO = Path(__file__).resolve().parent.parent
+DATA_HOME = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local/share")
+HOME = DATA_HOME / MODULE
+DEFAULT_ODOO = HOME / "odoo-19.0"
+ODOO_GIT_URL = "https://github.com/odoo/odoo.git"
+
+# Packages the tooling needs besides Odoo's own requirements: crm's phone
+# tests need phonenumbers, browser tests need websocket-client, the addon
+# needs rapidfuzz and xlsxwriter, the checks need pylint-odoo and pytest.
+EXTRA_PACKAGES = [
+    "phonenumbers",
+    "websocket-client",
+    "rapidfuzz>=3",
+    "xlsxwriter",
+    "openpyxl",
+    "pytest",
+    "pylint-odoo>=9.3",
+    "ruff",
+]
+# Not needed by crm and they need system headers to build.
+SKIPPED_REQUIREMENTS = ("python-ldap",)
+
+
+def say(message):
+    print(f"[clm] {message}", flush=True)
+
+
+def die(message):
+    print(f"[clm] ERROR: {message}", file=sys.stderr, flush=True)
+    sys.exit(2)
+
+
+# ---------------------------------------------------------------------------
+# Odoo tree, virtual environment, addons path
+# ---------------------------------------------------------------------------
+
+
+def is_odoo19_tree(path):
+    release = Path(path) / "odoo" / "release.py"
+    if not release.is_file():
+        return False
+    return "version_info = (19, 0" in release.read_text(errors="replace")
+
+
+def find_odoo(fetch=True):
+    """Return the Odoo 19 tree, or None when there is none to be had."""
+    explicit = os.environ.get("ODOO_SRC")
+    if explicit:
+        if not is_odoo19_tree(explicit):
+            die(f"ODOO_SRC={explicit} is not an Odoo 19.0 source tree "
+                "(odoo/release.py must say version 19.0).")
+        return Path(explicit).resolve()
+    if is_odoo19_tree(DEFAULT_ODOO):
+        return DEFAULT_ODOO
+    if not fetch:
+        return None
+    say(f"No Odoo tree at {DEFAULT_ODOO}; trying to clone the 19.0 branch.")
+    DEFAULT_ODOO.parent.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(
+        ["git", "clone", "--depth", "1", "--branch", "19.0", ODOO_GIT_URL,
+         str(DEFAULT_ODOO)],
+        check=False,
+    )
+    if result.returncode == 0 and is_odoo19_tree(DEFAULT_ODOO):
+        return DEFAULT_ODOO
+    shutil.rmtree(DEFAULT_ODOO, ignore_errors=True)
+    return None
+
+
+def venv_dir():
+    return HOME / f"venv-py{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def venv_python():
+    return venv_dir() / "bin" / "python"
+
+
+def ensure_venv(odoo):
+    """Create (once) the venv with the tree's requirements and our extras."""
+    requirements = (odoo / "requirements.txt").read_text(errors="replace")
+    stamp_text = requirements + "\n".join(EXTRA_PACKAGES) + str(odoo)
+    stamp = hashlib.sha256(stamp_text.encode()).hexdigest()
+    stamp_file = venv_dir() / ".clm-stamp"
+    if stamp_file.is_file() and stamp_file.read_text() == stamp:
+        return venv_python()
+
+    say(f"Creating the virtual environment {venv_dir()} (a few minutes, once).")
+    subprocess.run([sys.executable, "-m", "venv", str(venv_dir())], check=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        wanted = [
+            line for line in requirements.splitlines()
+            if not line.strip().lower().startswith(SKIPPED_REQUIREMENTS)
+        ]
+        req_file = Path(tmp) / "requirements.txt"
+        req_file.write_text("\n".join(wanted) + "\n")
+        # cbor2's sdist does not build with setuptools 81+.
+        constraint = Path(tmp) / "build-constraints.txt"
+        constraint.write_text("setuptools<81\n")
+        env = dict(os.environ, PIP_CONSTRAINT=str(constraint))
+        pip = [str(venv_python()), "-m", "pip", "install", "-q",
+               "--disable-pip-version-check"]
+        subprocess.run(pip + ["-r", str(req_file)], check=True, env=env)
+        subprocess.run(pip + EXTRA_PACKAGES, check=True)
+    # `import odoo` from anywhere in the venv (pip install -e never ends).
+    site = subprocess.run(
+        [str(venv_python()), "-c", "import sysconfig;print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()
+    Path(site, "odoo-19-tree.pth").write_text(str(odoo) + "\n")
+    stamp_file.write_text(stamp)
+    return venv_python()
+
+
+def addons_dir():
+    """A folder holding the checkout under its technical name, per checkout."""
+    tag = hashlib.sha1(str(REPO).encode()).hexdigest()[:10]
+    folder = HOME / f"addons-{tag}"
+    folder.mkdir(parents=True, exist_ok=True)
+    link = folder / MODULE
+    if link.is_symlink() and Path(os.readlink(link)) != REPO:
+        link.unlink()
+    if not link.exists():
+        link.symlink_to(REPO, target_is_directory=True)
+    return folder
+
+
+def addons_path(odoo):
+    return ",".join([
+        str(odoo / "odoo" / "addons"),
+        str(odoo / "addons"),
+        str(addons_dir()),
+    ])
+
+
+def check_postgres(python):
+    probe = subprocess.run(
+        [str(python), "-c", "import psycopg2; psycopg2.connect(dbname='postgres')"],
+        capture_output=True, text=True, check=False,
+    )
+    if probe.returncode:
+        die(
+            "PostgreSQL is not reachable over the local socket as user "
+            f"{os.environ.get('USER') or os.getuid()}.\n"
+            "Start it (e.g. `pg_ctlcluster 15 main start`) and make sure this "
+            "OS user has a PostgreSQL role that may create databases.\n"
+            + probe.stderr.strip().splitlines()[-1]
+        )
+
+
+def odoo_cmd(python, odoo, *args):
+    return [str(python), str(odoo / "odoo-bin"), "--addons-path",
+            addons_path(odoo), *args]
+
+
+def drop_db(python, odoo, name):
+    subprocess.run(
+        odoo_cmd(python, odoo, "db", "drop", name), check=False,
+        capture_output=True,
+    )
+    subprocess.run(["dropdb", "--if-exists", name], check=False,
+                   capture_output=True)
+
+
+def prepare(fetch=True):
+    odoo = find_odoo(fetch=fetch)
+    if odoo is None:
+        return None, None
+    python = ensure_venv(odoo)
+    check_postgres(python)
+    return odoo, python
+
+
+# ---------------------------------------------------------------------------
+# Commands
+# ---------------------------------------------------------------------------
+
+
+def cmd_setup(args):
+    odoo, python = prepare()
+    if odoo is None:
+        die(f"No Odoo 19 tree: set ODOO_SRC or put one at {DEFAULT_ODOO}.")
+    say(f"Odoo tree: {odoo}")
+    say(f"Python:    {python}")
+    say(f"Addons:    {addons_path(odoo)}")
+
+
+def cmd_run(args):
+    odoo, python = prepare()
+    if odoo is None:
+        die(f"No Odoo 19 tree: set ODOO_SRC or put one at {DEFAULT_ODOO}.")
+    db = args.database or "clm_" + datetime.datetime.now().strftime("%Y%m%d_%H%M%S")
+    drop_db(python, odoo, db)
+    say(f"Installing {MODULE} on the new database {db} ...")
+    subprocess.run(
+        odoo_cmd(python, odoo, "-d", db, "-i", MODULE, "--stop-after-init",
+                 "--without-demo=all" if not args.with_demo else "--with-demo",
+                 "--log-level=warn"),
+        check=True,
+    )
+    say(f"Loading the sample firm ({args.leads} leads) ...")
+    subprocess.run(
+        [str(python), str(REPO / "tools" / "sample_firm.py"), "--database", db,
+         "--addons-path", addons_path(odoo), "--leads", str(args.leads),
+         "--seed", str(args.seed)],
+        check=True,
+    )
+    url = f"http://localhost:{args.port}/odoo/crm"
+    say("Ready.")
+    say(f"  URL:      {url}")
+    say("  Login:    admin   Password: admin")
+    say(f"  Database: {db}   (stop with Ctrl-C)")
+    os.execv(str(python), odoo_cmd(python, odoo, "-d", db, "--http-port",
+                                   str(args.port), "--db-filter", f"^{db}$"))
+
+
+def run_static_checks(python):
+    """XML parses, ruff, pylint-odoo (OCA 19.0 configuration)."""
+    failures = 0
+    checked = 0
+    for xml_file in sorted(REPO.rglob("*.xml")):
+        if ".git" in xml_file.parts:
+            continue
+        checked += 1
+        parse = subprocess.run(
+            [str(python), "-c", "import sys,lxml.etree as e; e.parse(sys.argv[1])",
+             str(xml_file)],
+            capture_output=True, text=True, check=False,
+        )
+        if parse.returncode:
+            failures += 1
+            say(f"XML does not parse: {xml_file}\n{parse.stderr}")
+    say(f"static: {checked} XML files parsed, {failures} failed")
+    ruff = subprocess.run(
+        [str(python), "-m", "ruff", "check", "--quiet", str(REPO)], check=False,
+    )
+    ruff_format = subprocess.run(
+        [str(python), "-m", "ruff", "format", "--check", "--quiet", str(REPO)],
+        check=False,
+    )
+    failures += bool(ruff.returncode) + bool(ruff_format.returncode)
+    say(f"static: ruff check rc={ruff.returncode}, "
+        f"ruff format rc={ruff_format.returncode}")
+    pylint = subprocess.run(
+        [str(python), "-m", "pylint", f"--rcfile={REPO / '.pylintrc'}",
+         str(addons_dir() / MODULE)],
+        check=False,
+    )
+    failures += bool(pylint.returncode)
+    say(f"static: pylint-odoo rc={pylint.returncode}")
+    return failures
+
+
+def run_pytest(python):
+    with tempfile.NamedTemporaryFile(suffix=".xml") as report:
+        result = subprocess.run(
+            [str(python), "-m", "pytest", "-q", str(REPO / "tests" / "pure"),
+             f"--junitxml={report.name}", "-p", "no:cacheprovider"],
+            check=False, cwd=REPO,
+        )
+        text = Path(report.name).read_text()
+    counts = re.search(r'<testsuite [^>]*errors="(\d+)" failures="(\d+)" '
+                       r'skipped="(\d+)" tests="(\d+)"', text)
+    if not counts:
+        return 0, 1, 0
+    errors, failed, skipped, total = map(int, counts.groups())
+    return total - errors - failed - skipped, errors + failed + (
+        result.returncode not in (0, 5)), skipped
+
+
+ODOO_RESULT = re.compile(
+    r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database"
+)
+ODOO_OK = re.compile(r"Ran (\d+) tests? in")
+
+
+def run_odoo_suite(python, odoo, tags):
+    db = f"clm_test_{os.getpid()}"
+    drop_db(python, odoo, db)
+    log = Path(tempfile.gettempdir()) / f"{db}.log"
+    say(f"odoo: installing and testing on the throwaway database {db} "
+        f"(log: {log})")
+    cmd = odoo_cmd(
+        python, odoo, "-d", db, "-i", MODULE, "--stop-after-init",
+        "--test-tags", tags, "--http-port", str(free_port()),
+        "--log-level=test", "--max-cron-threads=0",
+    )
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+        for line in proc.stdout:
+            out.write(line)
+            if re.search(r" (ERROR|CRITICAL) |FAIL:|^ERROR:|odoo.tests.result", line) \
+                    or "tests when loading" in line or " Ran " in line:
+                sys.stdout.write(line)
+        proc.wait()
+    drop_db(python, odoo, db)
+    text = log.read_text()
+    ran = sum(int(n) for n in re.findall(r"Ran (\d+) tests?", text))
+    bad = re.search(ODOO_RESULT, text)
+    failed = int(bad.group(1)) + int(bad.group(2)) if bad else 0
+    if proc.returncode and not failed:
+        failed = 1
+        say(f"odoo: odoo-bin exited with {proc.returncode}; see {log}")
+    if ran == 0:
+        say("odoo: no Odoo test ran; see the log")
+        failed = max(failed, 1)
+    return ran - failed if ran >= failed else 0, failed
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def cmd_test(args):
+    odoo = find_odoo(fetch=not os.environ.get("CI"))
+    if odoo is None:
+        print("\n" + "!" * 78)
+        print("NO ODOO 19 TREE FOUND: THE ODOO TEST SUITE WILL NOT RUN.")
+        print(f"SET ODOO_SRC OR PUT AN ODOO 19.0 TREE AT {DEFAULT_ODOO}.")
+        print("!" * 78 + "\n", flush=True)
+        python = Path(sys.executable)
+        # Plain tests still need their few libraries.
+        subprocess.run([str(python), "-m", "pip", "install", "-q",
+                        "rapidfuzz", "xlsxwriter", "openpyxl", "pytest"],
+                       check=False)
+    else:
+        python = ensure_venv(odoo)
+        check_postgres(python)
+
+    passed = failed = skipped = 0
+    if odoo is not None and not args.no_static:
+        failed += run_static_checks(python)
+    p, f, s = run_pytest(python)
+    passed, failed, skipped = passed + p, failed + f, skipped + s
+    say(f"pytest: {p} passed, {f} failed, {s} skipped")
+    if odoo is not None:
+        p, f = run_odoo_suite(python, odoo, args.tags)
+        passed, failed = passed + p, failed + f
+        say(f"odoo suite: {p} passed, {f} failed")
+    else:
+        skipped += 1
+        say("odoo suite: NOT RUN (NO ODOO 19 TREE)")
+    print(f"{passed} passed, {failed} failed, {skipped} skipped", flush=True)
+    return 1 if failed else 0
+
+
+def cmd_bench(args):
+    odoo, python = prepare()
+    if odoo is None:
+        die(f"No Odoo 19 tree: set ODOO_SRC or put one at {DEFAULT_ODOO}.")
+    os.execv(str(python), [str(python), str(REPO / "tools" / "benchmark.py"),
+                           "--odoo", str(odoo), "--addons-path",
+                           addons_path(odoo), *args.rest])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawTextHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("setup")
+    run = sub.add_parser("run")
+    run.add_argument("--database")
+    run.add_argument("--port", type=int, default=8069)
+    run.add_argument("--leads", type=int, default=300)
+    run.add_argument("--seed", type=int, default=2026)
+    run.add_argument("--with-demo", action="store_true",
+                     help="also load Odoo's own demo data")
+    test = sub.add_parser("test")
+    test.add_argument("--tags", default=f"/{MODULE}",
+                      help="Odoo --test-tags (default: this module's tests)")
+    test.add_argument("--no-static", action="store_true")
+    bench = sub.add_parser("bench")
+    bench.add_argument("rest", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    handler = {"setup": cmd_setup, "run": cmd_run, "test": cmd_test,
+               "bench": cmd_bench}[args.command]
+    sys.exit(handler(args) or 0)
+
+
+if __name__ == "__main__":
+    main()
