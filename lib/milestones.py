@@ -85,12 +85,12 @@ def classify_move(from_role, to_role):
         return MOVE_LOST
     if to_role == REFUSED:
         return MOVE_REFUSED
+    if from_role in CLOSED_ROLES:
+        return MOVE_REOPEN
     if to_role == WAITING_ON:
         return MOVE_WAITING
     if from_role == WAITING_ON:
         return MOVE_RESUME
-    if from_role in CLOSED_ROLES:
-        return MOVE_REOPEN
     step = MAIN_PATH.index(to_role) - MAIN_PATH.index(from_role)
     if step == 1:
         return MOVE_NEXT

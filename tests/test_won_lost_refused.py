@@ -1,0 +1,168 @@
+from odoo import Command
+from odoo.exceptions import UserError
+from odoo.tests import Form, tagged
+
+from .common import MilestoneCase
+
+
+@tagged("post_install", "-at_install")
+class TestWonLostRefused(MilestoneCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.lost_reason = cls.env["crm.lost.reason"].create({"name": "Hired another firm"})
+        cls.referred_out = cls.env.ref("crm_law_milestones.crm_refusal_reason_referred_out")
+        cls.conflict = cls.env.ref("crm_law_milestones.crm_refusal_reason_conflict")
+        cls.other_firm = cls.env["res.partner"].create(
+            {"name": "Harbor & Finch Family Law", "is_company": True}
+        )
+
+    def test_won_button_lands_in_retainer_funded(self):
+        lead = self._lead("retainer_signed")
+        lead.action_set_won_rainbowman()
+        self.assertEqual(lead.stage_id, self.stages["retainer_funded"])
+        self.assertEqual(lead.won_status, "won")
+        self.assertEqual(lead.probability, 100)
+        self.assertEqual(
+            self._rows(lead)[-1], ("retainer_signed", "retainer_funded", "next")
+        )
+
+    def test_won_button_uses_the_team_funded_stage(self):
+        team_funded = self.env["crm.stage"].create(
+            {
+                "name": "Funded (litigation)",
+                "sequence": 69,
+                "is_won": True,
+                "milestone_role": "retainer_funded",
+                "team_ids": [Command.link(self.team.id)],
+            }
+        )
+        lead = self._lead("initial_consult")
+        lead.action_set_won()
+        self.assertEqual(lead.stage_id, team_funded)
+
+    def test_lost_wizard_lands_in_lost_and_archives(self):
+        lead = self._lead("initial_consult")
+        wizard = Form(
+            self.env["crm.lead.lost"].with_context(
+                active_model="crm.lead", active_ids=lead.ids, default_lead_ids=lead.ids
+            )
+        )
+        wizard.lost_reason_id = self.lost_reason
+        wizard.save().action_lost_reason_apply()
+        self.assertEqual(lead.stage_id, self.stages["lost"])
+        self.assertFalse(lead.active)
+        self.assertEqual(lead.won_status, "lost")
+        self.assertEqual(lead.lost_reason_id, self.lost_reason)
+        self.assertEqual(self._rows(lead)[-1], ("initial_consult", "lost", "lost"))
+
+    def test_drag_to_lost_is_lost_the_odoo_way(self):
+        lead = self._lead("contact_info_received")
+        lead.write({"stage_id": self.stages["lost"].id})
+        self.assertFalse(lead.active)
+        self.assertEqual(lead.probability, 0)
+        self.assertEqual(lead.won_status, "lost")
+
+    def test_restore_returns_to_last_open_milestone(self):
+        lead = self._lead("appointment_made")
+        lead.stage_id = self.stages["waiting_on"]
+        lead.action_set_lost(lost_reason_id=self.lost_reason.id)
+        lead.action_restore()
+        self.assertTrue(lead.active)
+        self.assertEqual(lead.won_status, "pending")
+        self.assertEqual(lead.stage_id, self.stages["waiting_on"])
+        self.assertFalse(lead.lost_reason_id)
+        self.assertEqual(
+            [kind for _from, _to, kind in self._rows(lead)],
+            ["entry", "waiting", "lost", "reopen"],
+        )
+
+    def test_unarchive_by_rpc_also_reopens(self):
+        lead = self._lead("contact_made")
+        lead.action_set_lost()
+        lead.write({"active": True})
+        self.assertEqual(lead.stage_id, self.stages["contact_made"])
+
+    def test_drag_out_of_lost_reactivates(self):
+        lead = self._lead("contact_made")
+        lead.action_set_lost(lost_reason_id=self.lost_reason.id)
+        lead.write({"stage_id": self.stages["appointment_made"].id})
+        self.assertTrue(lead.active)
+        self.assertEqual(lead.won_status, "pending")
+        self.assertFalse(lead.lost_reason_id)
+        self.assertEqual(self._rows(lead)[-1], ("lost", "appointment_made", "reopen"))
+
+    def test_won_from_lost(self):
+        lead = self._lead("retainer_signed")
+        lead.action_set_lost()
+        lead.action_set_won()
+        self.assertTrue(lead.active)
+        self.assertEqual(lead.won_status, "won")
+        self.assertEqual(self._rows(lead)[-1], ("lost", "retainer_funded", "reopen"))
+
+    def test_refuse_wizard_records_why(self):
+        leads = self._lead("contact_made", name="PNC A") | self._lead(
+            "appointment_made", name="PNC B"
+        )
+        wizard = Form(
+            self.env["crm.lead.refuse"].with_context(
+                active_model="crm.lead", active_ids=leads.ids
+            )
+        )
+        wizard.refusal_reason_id = self.referred_out
+        wizard.referred_to_id = self.other_firm
+        wizard.refusal_note = "Custody matter in another county"
+        wizard.save().action_refuse_apply()
+        for lead in leads:
+            self.assertEqual(lead.stage_id, self.stages["refused"])
+            self.assertEqual(lead.won_status, "lost")
+            self.assertEqual(lead.refusal_reason_id, self.referred_out)
+            self.assertEqual(lead.referred_to_id, self.other_firm)
+            self.assertEqual(self._rows(lead)[-1][1:], ("refused", "refused"))
+
+    def test_referral_reason_needs_who(self):
+        lead = self._lead("contact_made", name="Quinn Referral")
+        with self.assertRaisesRegex(UserError, "Quinn Referral.*Referred To"):
+            lead.action_set_refused(self.referred_out.id)
+        self.assertEqual(lead.stage_id, self.stages["contact_made"])
+        self.assertTrue(lead.active)
+
+    def test_restore_refused_clears_refusal(self):
+        lead = self._lead("contact_made")
+        lead.action_set_refused(self.conflict.id, refusal_note="Adverse to client")
+        lead.action_restore()
+        self.assertEqual(lead.stage_id, self.stages["contact_made"])
+        self.assertFalse(lead.refusal_reason_id)
+
+    def test_stage_without_role_keeps_crm_behaviour(self):
+        plain = self.env["crm.stage"].create({"name": "Plain stage", "sequence": 1})
+        lead = self._lead("contact_made", stage_id=plain.id)
+        lead.action_set_lost()
+        self.assertEqual(lead.stage_id, plain)
+        self.assertEqual(lead.won_status, "lost")
+        self.assertEqual(
+            self._rows(lead), [(False, False, "entry")]
+        )
+
+    def test_urgent_intake(self):
+        self.env.company.intake_urgent_after_hours = 2
+        with self._at("2026-05-04 08:00:00"):
+            waiting = self._lead("contact_info_received", name="Waiting")
+        with self._at("2026-05-04 09:30:00"):
+            fresh = self._lead("contact_info_received", name="Fresh")
+            answered = self._lead("contact_made", name="Answered")
+        with self._at("2026-05-04 10:30:00"):
+            leads = waiting | fresh | answered
+            leads.invalidate_recordset(["is_intake_urgent", "milestone_days"])
+            self.assertEqual(leads.mapped("is_intake_urgent"), [True, False, False])
+            found = self.env["crm.lead"].search(
+                [("is_intake_urgent", "=", True), ("id", "in", leads.ids)]
+            )
+            self.assertEqual(found, waiting)
+            not_urgent = self.env["crm.lead"].search(
+                [("is_intake_urgent", "=", False), ("id", "in", leads.ids)]
+            )
+            self.assertEqual(not_urgent, fresh | answered)
+        with self._at("2026-05-09 10:00:00"):
+            waiting.invalidate_recordset(["milestone_days"])
+            self.assertEqual(waiting.milestone_days, 5)
