@@ -6,7 +6,12 @@ _logger = logging.getLogger(__name__)
 
 # crm's four stock stages; removed at install when no lead uses them, so a
 # new firm's pipeline shows its ten milestones and nothing else.
-CRM_STOCK_STAGES = ("crm.stage_lead1", "crm.stage_lead2", "crm.stage_lead3", "crm.stage_lead4")
+CRM_STOCK_STAGES = (
+    "crm.stage_lead1",
+    "crm.stage_lead2",
+    "crm.stage_lead3",
+    "crm.stage_lead4",
+)
 
 
 def post_init_hook(env):
@@ -18,8 +23,10 @@ def _remove_unused_stock_stages(env):
     stages = env["crm.stage"]
     for xmlid in CRM_STOCK_STAGES:
         stages |= env.ref(xmlid, raise_if_not_found=False) or env["crm.stage"]
-    used = env["crm.lead"].with_context(active_test=False)._read_group(
-        [("stage_id", "in", stages.ids)], ["stage_id"]
+    used = (
+        env["crm.lead"]
+        .with_context(active_test=False)
+        ._read_group([("stage_id", "in", stages.ids)], ["stage_id"])
     )
     unused = stages - env["crm.stage"].union(*(stage for (stage,) in used))
     if unused:

@@ -1,6 +1,8 @@
-from . import crm_stage
-from . import crm_refusal_reason
-from . import crm_lead_milestone_log
-from . import crm_lead
-from . import res_company
-from . import res_config_settings
+from . import (
+    crm_lead,
+    crm_lead_milestone_log,
+    crm_refusal_reason,
+    crm_stage,
+    res_company,
+    res_config_settings,
+)

@@ -4,6 +4,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
+from odoo.tools import SQL
 
 from ..lib import milestones
 
@@ -110,7 +111,9 @@ class CrmLead(models.Model):
 
         # Creating a lead is its entry into its first stage.
         staged = leads.filtered("stage_id")
-        staged._milestone_log({lead.id: (lead.stage_id.browse(), None) for lead in staged})
+        staged._milestone_log(
+            {lead.id: (lead.stage_id.browse(), None) for lead in staged}
+        )
         leads._milestone_reconcile({lead.id: lead.stage_id for lead in leads})
         return leads
 
@@ -119,15 +122,45 @@ class CrmLead(models.Model):
             return super().write(vals)
 
         vals = self._milestone_closing_vals(vals)
-        before = {
-            lead.id: (lead.stage_id, lead.date_last_stage_update) for lead in self
-        }
+
+        # The stage each lead is in now. A stage that an earlier write left
+        # to be recomputed is read as stored: forcing its computation here
+        # would cost queries that the coming flush does anyway.
+        stage_fields = [
+            self._fields["stage_id"],
+            self._fields["date_last_stage_update"],
+        ]
+        with self.env.protecting(stage_fields, self):
+            before = {
+                lead.id: (lead.stage_id, lead.date_last_stage_update) for lead in self
+            }
+
+        # Which leads can change stage in this write: any, when the stage is
+        # written; on a team or type change, only those crm's stage
+        # computation will move (no stage yet, or a stage of some teams).
+        if "stage_id" in vals:
+            may_move = self
+        elif "team_id" in vals or "type" in vals:
+            may_move = self.filtered(
+                lambda lead: not before[lead.id][0] or before[lead.id][0].team_ids
+            )
+        else:
+            may_move = self.browse()
         result = super().write(vals)
 
-        self._milestone_log(before)
-        self._milestone_reconcile(
-            {lead_id: stage for lead_id, (stage, _date) in before.items()}
-        )
+        moved = may_move._milestone_log(before)
+
+        # Won/lost can only disagree with the milestone after a stage move or
+        # a change of active/probability on a lead whose stage plays a role.
+        to_reconcile = moved
+        if not {"active", "probability"}.isdisjoint(vals):
+            to_reconcile |= self.filtered(
+                lambda lead: before[lead.id][0].milestone_role
+            )
+        if to_reconcile:
+            to_reconcile._milestone_reconcile(
+                {lead.id: before[lead.id][0] for lead in to_reconcile}
+            )
         return result
 
     def _merge_dependences(self, opportunities):
@@ -135,15 +168,29 @@ class CrmLead(models.Model):
         self._merge_dependences_milestone_log(opportunities)
 
     def _merge_dependences_milestone_log(self, opportunities):
-        """Keep the merged leads' history on the surviving lead."""
+        """Keep the merged leads' history on the surviving lead.
+
+        One UPDATE: the rows are system records, moved without reading them.
+        """
         self.ensure_one()
-        logs = self.env["crm.lead.milestone.log"].sudo().search(
-            [("lead_id", "in", opportunities.ids)]
-        )
-        for opportunity in opportunities:
-            logs.filtered(lambda log: log.lead_id == opportunity).write(
-                {"lead_id": self.id, "merged_from": opportunity.display_name}
+        log_model = self.env["crm.lead.milestone.log"]
+        log_model.flush_model(["lead_id", "merged_from"])
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE crm_lead_milestone_log log
+                   SET lead_id = %(head)s,
+                       merged_from = COALESCE(log.merged_from, merged.name)
+                  FROM crm_lead merged
+                 WHERE merged.id = log.lead_id
+                   AND log.lead_id = ANY(%(merged_ids)s)
+                """,
+                head=self.id,
+                merged_ids=opportunities.ids,
             )
+        )
+        log_model.invalidate_model(["lead_id", "merged_from"])
+        (self | opportunities).invalidate_recordset(["milestone_log_ids"])
 
     # ------------------------------------------------------------
     # ACTIONS
@@ -159,7 +206,9 @@ class CrmLead(models.Model):
         for team, leads in milestone_leads.grouped("team_id").items():
             stage = self._milestone_stage_for(team, milestones.RETAINER_FUNDED)
             if stage:
-                funded_by_stage[stage] = funded_by_stage.get(stage, self.browse()) | leads
+                funded_by_stage[stage] = (
+                    funded_by_stage.get(stage, self.browse()) | leads
+                )
         handled = self.browse().union(*funded_by_stage.values())
 
         if self - handled:
@@ -218,14 +267,47 @@ class CrmLead(models.Model):
         }
 
     # ------------------------------------------------------------
+    # PREDICTIVE LEAD SCORING
+    # ------------------------------------------------------------
+
+    def _pls_get_lead_pls_values(self, domain=None):
+        """Score a closed lead by the stage it was closed from.
+
+        crm's scoring counts a lost lead against every stage up to its own; a
+        lead sitting in the Lost or Refused milestone would otherwise count
+        against every stage of the pipeline, funded included.
+        """
+        values_by_lead = super()._pls_get_lead_pls_values(domain=domain)
+        closed_stages = (
+            self.env["crm.stage"]
+            .sudo()
+            .search([("milestone_role", "in", milestones.CLOSED_ROLES)])
+        )
+        closed_lead_ids = [
+            lead_id
+            for lead_id, lead_values in values_by_lead.items()
+            if dict(lead_values["values"]).get("stage_id") in closed_stages.ids
+        ]
+        if not closed_lead_ids:
+            return values_by_lead
+
+        stage_before_closing = self._milestone_stage_before_closing(closed_lead_ids)
+        for lead_id in closed_lead_ids:
+            lead_values = values_by_lead[lead_id]["values"]
+            lead_values[:] = [
+                (field, value) for field, value in lead_values if field != "stage_id"
+            ]
+            if stage_id := stage_before_closing.get(lead_id):
+                lead_values.append(("stage_id", stage_id))
+        return values_by_lead
+
+    # ------------------------------------------------------------
     # BUSINESS
     # ------------------------------------------------------------
 
     def _milestone_stage_for(self, team, role):
         """The first stage playing ``role`` for ``team`` (or a shared one)."""
-        return self._stage_find(
-            team_id=team.id, domain=[("milestone_role", "=", role)]
-        )
+        return self._stage_find(team_id=team.id, domain=[("milestone_role", "=", role)])
 
     def _milestone_closing_vals(self, vals):
         """A lead put in Lost or Refused is closed the Odoo way: archived with
@@ -242,17 +324,18 @@ class CrmLead(models.Model):
         """Write one log row per lead of ``self`` whose stage changed.
 
         ``before`` maps lead ids to their (stage, stage date) before the
-        change; a lead whose stage is unchanged writes nothing.
+        change; a lead whose stage is unchanged writes nothing. Returns the
+        leads that moved.
         """
         moves = [
             (lead, before[lead.id][0], before[lead.id][1])
             for lead in self
             if lead.stage_id != before[lead.id][0]
         ]
-        if not moves:
-            return
-        log_model = self.env["crm.lead.milestone.log"].sudo()
-        log_model.create(log_model._prepare_rows(moves, self.env.cr.now()))
+        if moves:
+            log_model = self.env["crm.lead.milestone.log"].sudo()
+            log_model.create(log_model._prepare_rows(moves, self.env.cr.now()))
+        return self.browse([lead.id for lead, _stage, _date in moves])
 
     def _milestone_reconcile(self, stage_before):
         """Keep the milestone and Odoo's won/lost status in agreement.
@@ -264,8 +347,10 @@ class CrmLead(models.Model):
         """
         closed = milestones.CLOSED_ROLES
         left_closed = self.filtered(
-            lambda lead: stage_before[lead.id].milestone_role in closed
-            and lead.stage_id.milestone_role not in closed
+            lambda lead: (
+                stage_before[lead.id].milestone_role in closed
+                and lead.stage_id.milestone_role not in closed
+            )
         )
         if left_closed:
             left_closed.filtered(lambda lead: not lead.active).action_unarchive()
@@ -279,9 +364,11 @@ class CrmLead(models.Model):
 
         rest = self - left_closed
         newly_lost = rest.filtered(
-            lambda lead: lead.won_status == "lost"
-            and lead.stage_id.milestone_role
-            and lead.stage_id.milestone_role not in closed
+            lambda lead: (
+                lead.won_status == "lost"
+                and lead.stage_id.milestone_role
+                and lead.stage_id.milestone_role not in closed
+            )
         )
         for team, leads in newly_lost.grouped("team_id").items():
             stage = self._milestone_stage_for(team, milestones.LOST)
@@ -294,17 +381,43 @@ class CrmLead(models.Model):
         if revived:
             revived._milestone_return_to_open()
 
+    def _milestone_stage_before_closing(self, lead_ids):
+        """{lead id: id of the stage the lead left for Lost or Refused}."""
+        last_closing = (
+            self.env["crm.lead.milestone.log"]
+            .sudo()
+            ._read_group(
+                [
+                    ("lead_id", "in", lead_ids),
+                    ("to_role", "in", milestones.CLOSED_ROLES),
+                    ("from_stage_id", "!=", False),
+                ],
+                ["lead_id"],
+                ["id:max"],
+            )
+        )
+        logs = (
+            self.env["crm.lead.milestone.log"]
+            .sudo()
+            .browse([log_id for _lead, log_id in last_closing])
+        )
+        return {log.lead_id.id: log.from_stage_id.id for log in logs}
+
     def _milestone_return_to_open(self):
         """Move leads back to the last open milestone they were in."""
         open_roles = milestones.OPEN_ROLES
-        last_open_rows = self.env["crm.lead.milestone.log"].sudo()._read_group(
-            [
-                ("lead_id", "in", self.ids),
-                ("to_role", "in", open_roles),
-                ("to_stage_id.milestone_role", "in", open_roles),
-            ],
-            ["lead_id"],
-            ["id:max"],
+        last_open_rows = (
+            self.env["crm.lead.milestone.log"]
+            .sudo()
+            ._read_group(
+                [
+                    ("lead_id", "in", self.ids),
+                    ("to_role", "in", open_roles),
+                    ("to_stage_id.milestone_role", "in", open_roles),
+                ],
+                ["lead_id"],
+                ["id:max"],
+            )
         )
         last_log_ids = [log_id for _lead, log_id in last_open_rows]
         last_stage = {

@@ -3,9 +3,7 @@ from odoo import api, fields, models
 from ..lib import milestones
 from .crm_stage import MILESTONE_ROLE_SELECTION
 
-MOVE_KIND_SELECTION = [
-    (kind, label) for kind, label in milestones.MOVE_LABELS.items()
-]
+MOVE_KIND_SELECTION = [(kind, label) for kind, label in milestones.MOVE_LABELS.items()]
 
 
 class CrmLeadMilestoneLog(models.Model):
@@ -72,9 +70,7 @@ class CrmLeadMilestoneLog(models.Model):
     # The lead at the moment of the move
     company_id = fields.Many2one("res.company", readonly=True, index=True)
     team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
-    salesperson_id = fields.Many2one(
-        "res.users", string="Salesperson", readonly=True
-    )
+    salesperson_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
 
     _lead_date_idx = models.Index("(lead_id, date, id)")
 

@@ -1,5 +1,8 @@
-from . import test_milestone_stages
-from . import test_transition_log
-from . import test_won_lost_refused
-from . import test_milestone_security
-from . import test_install_backfill
+from . import (
+    test_crm_compatibility,
+    test_install_backfill,
+    test_milestone_security,
+    test_milestone_stages,
+    test_transition_log,
+    test_won_lost_refused,
+)

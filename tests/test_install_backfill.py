@@ -29,7 +29,7 @@ class TestInstallBackfill(MilestoneCase):
         _backfill_milestone_log(self.env)
         _backfill_milestone_log(self.env)  # idempotent
 
-        for lead, role in zip(leads, ["contact_made", False]):
+        for lead, role in zip(leads, ["contact_made", False], strict=True):
             log = lead.milestone_log_ids
             self.assertEqual(len(log), 1)
             self.assertEqual(log.move_kind, "entry")

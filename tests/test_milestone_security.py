@@ -13,12 +13,24 @@ class TestMilestoneSecurity(MilestoneCase):
         cls.other_lead = cls._lead(
             "contact_made", name="Other", user_id=cls.other_intake_user.id
         )
-        cls.unassigned_lead = cls._lead("contact_made", name="Unassigned", user_id=False)
+        cls.unassigned_lead = cls._lead(
+            "contact_made", name="Unassigned", user_id=False
+        )
         cls.admin = cls.env.ref("base.user_admin")
 
     def _visible_leads(self, user):
-        logs = self.env["crm.lead.milestone.log"].with_user(user).search(
-            [("lead_id", "in", (self.own_lead | self.other_lead | self.unassigned_lead).ids)]
+        logs = (
+            self.env["crm.lead.milestone.log"]
+            .with_user(user)
+            .search(
+                [
+                    (
+                        "lead_id",
+                        "in",
+                        (self.own_lead | self.other_lead | self.unassigned_lead).ids,
+                    )
+                ]
+            )
         )
         return logs.lead_id
 
@@ -35,8 +47,10 @@ class TestMilestoneSecurity(MilestoneCase):
 
     def test_history_of_own_lost_lead_stays_visible(self):
         self.own_lead.action_set_lost()
-        logs = self.env["crm.lead.milestone.log"].with_user(self.intake_user).search(
-            [("lead_id", "=", self.own_lead.id)]
+        logs = (
+            self.env["crm.lead.milestone.log"]
+            .with_user(self.intake_user)
+            .search([("lead_id", "=", self.own_lead.id)])
         )
         self.assertEqual(logs.mapped("move_kind"), ["lost", "entry"])
 
@@ -64,13 +78,19 @@ class TestMilestoneSecurity(MilestoneCase):
         foreign = self._lead(
             "contact_made", name="Foreign", company_id=other_company.id, team_id=False
         )
-        logs = self.env["crm.lead.milestone.log"].with_user(self.attorney).with_context(
-            allowed_company_ids=self.env.company.ids
-        ).search([("lead_id", "=", foreign.id)])
+        logs = (
+            self.env["crm.lead.milestone.log"]
+            .with_user(self.attorney)
+            .with_context(allowed_company_ids=self.env.company.ids)
+            .search([("lead_id", "=", foreign.id)])
+        )
         self.assertFalse(logs)
-        logs = self.env["crm.lead.milestone.log"].with_user(self.attorney).with_context(
-            allowed_company_ids=(self.env.company | other_company).ids
-        ).search([("lead_id", "=", foreign.id)])
+        logs = (
+            self.env["crm.lead.milestone.log"]
+            .with_user(self.attorney)
+            .with_context(allowed_company_ids=(self.env.company | other_company).ids)
+            .search([("lead_id", "=", foreign.id)])
+        )
         self.assertEqual(len(logs), 1)
 
     def test_salesman_moves_own_lead_log_written_as_them(self):

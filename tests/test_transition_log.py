@@ -94,18 +94,26 @@ class TestTransitionLog(MilestoneCase):
         self.assertEqual(
             self._rows(lead)[-1], ("contact_made", "initial_consult", "skip")
         )
-        self.assertEqual(lead.milestone_log_ids.sorted("id")[-1].user_id, self.intake_user)
+        self.assertEqual(
+            lead.milestone_log_ids.sorted("id")[-1].user_id, self.intake_user
+        )
 
     def test_import(self):
         result = self.env["crm.lead"].load(
             ["name", "type", "stage_id/id"],
             [
-                ["Imported A", "opportunity", "crm_law_milestones.crm_stage_contact_made"],
+                [
+                    "Imported A",
+                    "opportunity",
+                    "crm_law_milestones.crm_stage_contact_made",
+                ],
                 ["Imported B", "opportunity", "crm_law_milestones.crm_stage_lost"],
             ],
         )
         self.assertFalse(result["messages"])
-        leads = self.env["crm.lead"].with_context(active_test=False).browse(result["ids"])
+        leads = (
+            self.env["crm.lead"].with_context(active_test=False).browse(result["ids"])
+        )
         self.assertEqual(
             [self._rows(lead) for lead in leads],
             [[(False, "contact_made", "entry")], [(False, "lost", "entry")]],
@@ -114,7 +122,10 @@ class TestTransitionLog(MilestoneCase):
 
     def test_bulk_write_logs_every_lead(self):
         leads = self.env["crm.lead"].browse(
-            [self._lead(role).id for role in ["awaiting_info", "contact_made", "initial_consult"]]
+            [
+                self._lead(role).id
+                for role in ["awaiting_info", "contact_made", "initial_consult"]
+            ]
         )
         leads.write({"stage_id": self.stages["appointment_made"].id})
         self.assertEqual(

@@ -10,8 +10,12 @@ class TestWonLostRefused(MilestoneCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.lost_reason = cls.env["crm.lost.reason"].create({"name": "Hired another firm"})
-        cls.referred_out = cls.env.ref("crm_law_milestones.crm_refusal_reason_referred_out")
+        cls.lost_reason = cls.env["crm.lost.reason"].create(
+            {"name": "Hired another firm"}
+        )
+        cls.referred_out = cls.env.ref(
+            "crm_law_milestones.crm_refusal_reason_referred_out"
+        )
         cls.conflict = cls.env.ref("crm_law_milestones.crm_refusal_reason_conflict")
         cls.other_firm = cls.env["res.partner"].create(
             {"name": "Harbor & Finch Family Law", "is_company": True}
@@ -140,9 +144,7 @@ class TestWonLostRefused(MilestoneCase):
         lead.action_set_lost()
         self.assertEqual(lead.stage_id, plain)
         self.assertEqual(lead.won_status, "lost")
-        self.assertEqual(
-            self._rows(lead), [(False, False, "entry")]
-        )
+        self.assertEqual(self._rows(lead), [(False, False, "entry")])
 
     def test_urgent_intake(self):
         self.env.company.intake_urgent_after_hours = 2

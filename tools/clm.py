@@ -73,8 +73,10 @@ def find_odoo(fetch=True):
     explicit = os.environ.get("ODOO_SRC")
     if explicit:
         if not is_odoo19_tree(explicit):
-            die(f"ODOO_SRC={explicit} is not an Odoo 19.0 source tree "
-                "(odoo/release.py must say version 19.0).")
+            die(
+                f"ODOO_SRC={explicit} is not an Odoo 19.0 source tree "
+                "(odoo/release.py must say version 19.0)."
+            )
         return Path(explicit).resolve()
     if is_odoo19_tree(DEFAULT_ODOO):
         return DEFAULT_ODOO
@@ -83,8 +85,16 @@ def find_odoo(fetch=True):
     say(f"No Odoo tree at {DEFAULT_ODOO}; trying to clone the 19.0 branch.")
     DEFAULT_ODOO.parent.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
-        ["git", "clone", "--depth", "1", "--branch", "19.0", ODOO_GIT_URL,
-         str(DEFAULT_ODOO)],
+        [
+            "git",
+            "clone",
+            "--depth",
+            "1",
+            "--branch",
+            "19.0",
+            ODOO_GIT_URL,
+            str(DEFAULT_ODOO),
+        ],
         check=False,
     )
     if result.returncode == 0 and is_odoo19_tree(DEFAULT_ODOO):
@@ -114,7 +124,8 @@ def ensure_venv(odoo):
     subprocess.run([sys.executable, "-m", "venv", str(venv_dir())], check=True)
     with tempfile.TemporaryDirectory() as tmp:
         wanted = [
-            line for line in requirements.splitlines()
+            line
+            for line in requirements.splitlines()
             if not line.strip().lower().startswith(SKIPPED_REQUIREMENTS)
         ]
         req_file = Path(tmp) / "requirements.txt"
@@ -123,14 +134,26 @@ def ensure_venv(odoo):
         constraint = Path(tmp) / "build-constraints.txt"
         constraint.write_text("setuptools<81\n")
         env = dict(os.environ, PIP_CONSTRAINT=str(constraint))
-        pip = [str(venv_python()), "-m", "pip", "install", "-q",
-               "--disable-pip-version-check"]
-        subprocess.run(pip + ["-r", str(req_file)], check=True, env=env)
-        subprocess.run(pip + EXTRA_PACKAGES, check=True)
+        pip = [
+            str(venv_python()),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+        ]
+        subprocess.run([*pip, "-r", str(req_file)], check=True, env=env)
+        subprocess.run([*pip, *EXTRA_PACKAGES], check=True)
     # `import odoo` from anywhere in the venv (pip install -e never ends).
     site = subprocess.run(
-        [str(venv_python()), "-c", "import sysconfig;print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True,
+        [
+            str(venv_python()),
+            "-c",
+            "import sysconfig;print(sysconfig.get_paths()['purelib'])",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     Path(site, "odoo-19-tree.pth").write_text(str(odoo) + "\n")
     stamp_file.write_text(stamp)
@@ -151,17 +174,21 @@ def addons_dir():
 
 
 def addons_path(odoo):
-    return ",".join([
-        str(odoo / "odoo" / "addons"),
-        str(odoo / "addons"),
-        str(addons_dir()),
-    ])
+    return ",".join(
+        [
+            str(odoo / "odoo" / "addons"),
+            str(odoo / "addons"),
+            str(addons_dir()),
+        ]
+    )
 
 
 def check_postgres(python):
     probe = subprocess.run(
         [str(python), "-c", "import psycopg2; psycopg2.connect(dbname='postgres')"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if probe.returncode:
         die(
@@ -174,17 +201,22 @@ def check_postgres(python):
 
 
 def odoo_cmd(python, odoo, *args):
-    return [str(python), str(odoo / "odoo-bin"), "--addons-path",
-            addons_path(odoo), *args]
+    return [
+        str(python),
+        str(odoo / "odoo-bin"),
+        "--addons-path",
+        addons_path(odoo),
+        *args,
+    ]
 
 
 def drop_db(python, odoo, name):
     subprocess.run(
-        odoo_cmd(python, odoo, "db", "drop", name), check=False,
+        odoo_cmd(python, odoo, "db", "drop", name),
+        check=False,
         capture_output=True,
     )
-    subprocess.run(["dropdb", "--if-exists", name], check=False,
-                   capture_output=True)
+    subprocess.run(["dropdb", "--if-exists", name], check=False, capture_output=True)
 
 
 def prepare(fetch=True):
@@ -218,16 +250,33 @@ def cmd_run(args):
     drop_db(python, odoo, db)
     say(f"Installing {MODULE} on the new database {db} ...")
     subprocess.run(
-        odoo_cmd(python, odoo, "-d", db, "-i", MODULE, "--stop-after-init",
-                 "--without-demo=all" if not args.with_demo else "--with-demo",
-                 "--log-level=warn"),
+        odoo_cmd(
+            python,
+            odoo,
+            "-d",
+            db,
+            "-i",
+            MODULE,
+            "--stop-after-init",
+            "--without-demo=all" if not args.with_demo else "--with-demo",
+            "--log-level=warn",
+        ),
         check=True,
     )
     say(f"Loading the sample firm ({args.leads} leads) ...")
     subprocess.run(
-        [str(python), str(REPO / "tools" / "sample_firm.py"), "--database", db,
-         "--addons-path", addons_path(odoo), "--leads", str(args.leads),
-         "--seed", str(args.seed)],
+        [
+            str(python),
+            str(REPO / "tools" / "sample_firm.py"),
+            "--database",
+            db,
+            "--addons-path",
+            addons_path(odoo),
+            "--leads",
+            str(args.leads),
+            "--seed",
+            str(args.seed),
+        ],
         check=True,
     )
     url = f"http://localhost:{args.port}/odoo/crm"
@@ -235,8 +284,19 @@ def cmd_run(args):
     say(f"  URL:      {url}")
     say("  Login:    admin   Password: admin")
     say(f"  Database: {db}   (stop with Ctrl-C)")
-    os.execv(str(python), odoo_cmd(python, odoo, "-d", db, "--http-port",
-                                   str(args.port), "--db-filter", f"^{db}$"))
+    os.execv(
+        str(python),
+        odoo_cmd(
+            python,
+            odoo,
+            "-d",
+            db,
+            "--http-port",
+            str(args.port),
+            "--db-filter",
+            f"^{db}$",
+        ),
+    )
 
 
 def run_static_checks(python):
@@ -248,27 +308,41 @@ def run_static_checks(python):
             continue
         checked += 1
         parse = subprocess.run(
-            [str(python), "-c", "import sys,lxml.etree as e; e.parse(sys.argv[1])",
-             str(xml_file)],
-            capture_output=True, text=True, check=False,
+            [
+                str(python),
+                "-c",
+                "import sys,lxml.etree as e; e.parse(sys.argv[1])",
+                str(xml_file),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if parse.returncode:
             failures += 1
             say(f"XML does not parse: {xml_file}\n{parse.stderr}")
     say(f"static: {checked} XML files parsed, {failures} failed")
     ruff = subprocess.run(
-        [str(python), "-m", "ruff", "check", "--quiet", str(REPO)], check=False,
+        [str(python), "-m", "ruff", "check", "--quiet", str(REPO)],
+        check=False,
     )
     ruff_format = subprocess.run(
         [str(python), "-m", "ruff", "format", "--check", "--quiet", str(REPO)],
         check=False,
     )
     failures += bool(ruff.returncode) + bool(ruff_format.returncode)
-    say(f"static: ruff check rc={ruff.returncode}, "
-        f"ruff format rc={ruff_format.returncode}")
+    say(
+        f"static: ruff check rc={ruff.returncode}, "
+        f"ruff format rc={ruff_format.returncode}"
+    )
     pylint = subprocess.run(
-        [str(python), "-m", "pylint", f"--rcfile={REPO / '.pylintrc'}",
-         str(addons_dir() / MODULE)],
+        [
+            str(python),
+            "-m",
+            "pylint",
+            f"--rcfile={REPO / '.pylintrc'}",
+            str(addons_dir() / MODULE),
+        ],
         check=False,
     )
     failures += bool(pylint.returncode)
@@ -279,18 +353,33 @@ def run_static_checks(python):
 def run_pytest(python):
     with tempfile.NamedTemporaryFile(suffix=".xml") as report:
         result = subprocess.run(
-            [str(python), "-m", "pytest", "-q", str(REPO / "tests" / "pure"),
-             f"--junitxml={report.name}", "-p", "no:cacheprovider"],
-            check=False, cwd=REPO,
+            [
+                str(python),
+                "-m",
+                "pytest",
+                "-q",
+                str(REPO / "tests" / "pure"),
+                f"--junitxml={report.name}",
+                "-p",
+                "no:cacheprovider",
+            ],
+            check=False,
+            cwd=REPO,
         )
         text = Path(report.name).read_text()
-    counts = re.search(r'<testsuite [^>]*errors="(\d+)" failures="(\d+)" '
-                       r'skipped="(\d+)" tests="(\d+)"', text)
+    counts = re.search(
+        r'<testsuite [^>]*errors="(\d+)" failures="(\d+)" '
+        r'skipped="(\d+)" tests="(\d+)"',
+        text,
+    )
     if not counts:
         return 0, 1, 0
     errors, failed, skipped, total = map(int, counts.groups())
-    return total - errors - failed - skipped, errors + failed + (
-        result.returncode not in (0, 5)), skipped
+    return (
+        total - errors - failed - skipped,
+        errors + failed + (result.returncode not in (0, 5)),
+        skipped,
+    )
 
 
 ODOO_RESULT = re.compile(
@@ -303,20 +392,33 @@ def run_odoo_suite(python, odoo, tags):
     db = f"clm_test_{os.getpid()}"
     drop_db(python, odoo, db)
     log = Path(tempfile.gettempdir()) / f"{db}.log"
-    say(f"odoo: installing and testing on the throwaway database {db} "
-        f"(log: {log})")
+    say(f"odoo: installing and testing on the throwaway database {db} (log: {log})")
     cmd = odoo_cmd(
-        python, odoo, "-d", db, "-i", MODULE, "--stop-after-init",
-        "--test-tags", tags, "--http-port", str(free_port()),
-        "--log-level=test", "--max-cron-threads=0",
+        python,
+        odoo,
+        "-d",
+        db,
+        "-i",
+        MODULE,
+        "--stop-after-init",
+        "--test-tags",
+        tags,
+        "--http-port",
+        str(free_port()),
+        "--log-level=test",
+        "--max-cron-threads=0",
     )
     with log.open("w") as out:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
         for line in proc.stdout:
             out.write(line)
-            if re.search(r" (ERROR|CRITICAL) |FAIL:|^ERROR:|odoo.tests.result", line) \
-                    or "tests when loading" in line or " Ran " in line:
+            if (
+                re.search(r" (ERROR|CRITICAL) |FAIL:|^ERROR:|odoo.tests.result", line)
+                or "tests when loading" in line
+                or " Ran " in line
+            ):
                 sys.stdout.write(line)
         proc.wait()
     drop_db(python, odoo, db)
@@ -350,9 +452,20 @@ def cmd_test(args):
         print("!" * 78 + "\n", flush=True)
         python = Path(sys.executable)
         # Plain tests still need their few libraries.
-        subprocess.run([str(python), "-m", "pip", "install", "-q",
-                        "rapidfuzz", "xlsxwriter", "openpyxl", "pytest"],
-                       check=False)
+        subprocess.run(
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "rapidfuzz",
+                "xlsxwriter",
+                "openpyxl",
+                "pytest",
+            ],
+            check=False,
+        )
     else:
         python = ensure_venv(odoo)
         check_postgres(python)
@@ -378,14 +491,24 @@ def cmd_bench(args):
     odoo, python = prepare()
     if odoo is None:
         die(f"No Odoo 19 tree: set ODOO_SRC or put one at {DEFAULT_ODOO}.")
-    os.execv(str(python), [str(python), str(REPO / "tools" / "benchmark.py"),
-                           "--odoo", str(odoo), "--addons-path",
-                           addons_path(odoo), *args.rest])
+    os.execv(
+        str(python),
+        [
+            str(python),
+            str(REPO / "tools" / "benchmark.py"),
+            "--odoo",
+            str(odoo),
+            "--addons-path",
+            addons_path(odoo),
+            *args.rest,
+        ],
+    )
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("setup")
     run = sub.add_parser("run")
@@ -393,17 +516,25 @@ def main():
     run.add_argument("--port", type=int, default=8069)
     run.add_argument("--leads", type=int, default=300)
     run.add_argument("--seed", type=int, default=2026)
-    run.add_argument("--with-demo", action="store_true",
-                     help="also load Odoo's own demo data")
+    run.add_argument(
+        "--with-demo", action="store_true", help="also load Odoo's own demo data"
+    )
     test = sub.add_parser("test")
-    test.add_argument("--tags", default=f"/{MODULE}",
-                      help="Odoo --test-tags (default: this module's tests)")
+    test.add_argument(
+        "--tags",
+        default=f"/{MODULE}",
+        help="Odoo --test-tags (default: this module's tests)",
+    )
     test.add_argument("--no-static", action="store_true")
     bench = sub.add_parser("bench")
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     args = parser.parse_args()
-    handler = {"setup": cmd_setup, "run": cmd_run, "test": cmd_test,
-               "bench": cmd_bench}[args.command]
+    handler = {
+        "setup": cmd_setup,
+        "run": cmd_run,
+        "test": cmd_test,
+        "bench": cmd_bench,
+    }[args.command]
     sys.exit(handler(args) or 0)
 
 
