@@ -22,5 +22,4 @@
         "views/crm_law_milestones_menus.xml",
     ],
     "post_init_hook": "post_init_hook",
-    "installable": True,
 }

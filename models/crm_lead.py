@@ -45,18 +45,16 @@ class CrmLead(models.Model):
     # Refusal: the firm declines the matter or refers it out
     refusal_reason_id = fields.Many2one(
         "crm.refusal.reason",
-        string="Refusal Reason",
         index="btree_not_null",
         ondelete="restrict",
         tracking=True,
     )
     referred_to_id = fields.Many2one(
         "res.partner",
-        string="Referred To",
         tracking=True,
         help="The firm or attorney the prospective client was referred to.",
     )
-    refusal_note = fields.Text("Refusal Note")
+    refusal_note = fields.Text()
 
     @api.depends("date_last_stage_update")
     def _compute_milestone_days(self):
@@ -164,8 +162,9 @@ class CrmLead(models.Model):
         return result
 
     def _merge_dependences(self, opportunities):
-        super()._merge_dependences(opportunities)
+        result = super()._merge_dependences(opportunities)
         self._merge_dependences_milestone_log(opportunities)
+        return result
 
     def _merge_dependences_milestone_log(self, opportunities):
         """Keep the merged leads' history on the surviving lead.

@@ -21,7 +21,6 @@ class CrmLeadMilestoneLog(models.Model):
 
     lead_id = fields.Many2one(
         "crm.lead",
-        string="Lead",
         required=True,
         index=True,
         ondelete="cascade",
@@ -35,12 +34,9 @@ class CrmLeadMilestoneLog(models.Model):
     )
 
     # The move
-    from_stage_id = fields.Many2one(
-        "crm.stage", string="From Stage", readonly=True, ondelete="set null"
-    )
+    from_stage_id = fields.Many2one("crm.stage", readonly=True, ondelete="set null")
     to_stage_id = fields.Many2one(
         "crm.stage",
-        string="To Stage",
         readonly=True,
         index=True,
         ondelete="set null",
@@ -61,7 +57,6 @@ class CrmLeadMilestoneLog(models.Model):
         help="How long the lead sat in the stage it left.",
     )
     merged_from = fields.Char(
-        "Merged From",
         readonly=True,
         help="The lead this row was recorded on, when that lead was later "
         "merged into this one.",
@@ -70,7 +65,7 @@ class CrmLeadMilestoneLog(models.Model):
     # The lead at the moment of the move
     company_id = fields.Many2one("res.company", readonly=True, index=True)
     team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
-    salesperson_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
+    salesperson_id = fields.Many2one("res.users", readonly=True)
 
     _lead_date_idx = models.Index("(lead_id, date, id)")
 

@@ -13,7 +13,6 @@ class CrmStage(models.Model):
 
     milestone_role = fields.Selection(
         MILESTONE_ROLE_SELECTION,
-        string="Milestone Role",
         index=True,
         help="Which intake milestone this stage plays. Reports, the transition "
         "log and the won/lost rules go by this role, never by the stage's name, "

@@ -435,6 +435,22 @@ def run_odoo_suite(python, odoo, tags):
     return ran - failed if ran >= failed else 0, failed
 
 
+def ensure_browser():
+    """Chromium runs Odoo's browser tests; without it they are skipped."""
+    if shutil.which("chromium") or shutil.which("google-chrome"):
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        say("Installing Debian's chromium for the browser tests ...")
+        subprocess.run(["apt-get", "update", "-qq"], check=False)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "chromium"],
+            check=False,
+            env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"),
+        )
+    if not shutil.which("chromium"):
+        say("NO CHROMIUM: Odoo's browser tests (tours) will be skipped.")
+
+
 def free_port():
     import socket
 
@@ -469,6 +485,7 @@ def cmd_test(args):
     else:
         python = ensure_venv(odoo)
         check_postgres(python)
+        ensure_browser()
 
     passed = failed = skipped = 0
     if odoo is not None and not args.no_static:

@@ -10,7 +10,7 @@ class CrmLeadRefuse(models.TransientModel):
         "crm.refusal.reason", string="Reason", required=True
     )
     requires_referral = fields.Boolean(related="refusal_reason_id.requires_referral")
-    referred_to_id = fields.Many2one("res.partner", string="Referred To")
+    referred_to_id = fields.Many2one("res.partner")
     refusal_note = fields.Text("Note")
 
     @api.model
