@@ -1,5 +1,4 @@
 import pytest
-
 from milestones import (
     MAIN_PATH,
     OPEN_ROLES,
