@@ -385,54 +385,90 @@ def run_pytest(python):
 ODOO_RESULT = re.compile(
     r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database"
 )
-ODOO_OK = re.compile(r"Ran (\d+) tests? in")
+
+
+def run_odoo(python, odoo, log, *args):
+    """Run odoo-bin, keep its whole output in ``log``, echo what matters."""
+    notable = re.compile(r" (ERROR|CRITICAL) |FAIL:|tests when loading|post-tests in")
+    with log.open("a") as out:
+        proc = subprocess.Popen(
+            odoo_cmd(python, odoo, *args),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        lines = []
+        for line in proc.stdout:
+            out.write(line)
+            lines.append(line)
+            if notable.search(line):
+                sys.stdout.write(line)
+        proc.wait()
+    return proc.returncode, "".join(lines)
 
 
 def run_odoo_suite(python, odoo, tags):
+    """Install, upgrade, then test on a throwaway database.
+
+    The tests run in a separate pass on the installed database: then every
+    installed module's post-install tests can be selected (crm's included),
+    and the module's own install and upgrade are checked on their own.
+    """
     db = f"clm_test_{os.getpid()}"
     drop_db(python, odoo, db)
     log = Path(tempfile.gettempdir()) / f"{db}.log"
-    say(f"odoo: installing and testing on the throwaway database {db} (log: {log})")
-    cmd = odoo_cmd(
-        python,
-        odoo,
-        "-d",
-        db,
-        "-i",
-        MODULE,
-        "--stop-after-init",
-        "--test-tags",
-        tags,
-        "--http-port",
-        str(free_port()),
-        "--log-level=test",
-        "--max-cron-threads=0",
-    )
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    log.write_text("")
+    say(f"odoo: throwaway database {db} (full log: {log})")
+    try:
+        for step, args in (
+            ("install", ["-i", MODULE, "--without-demo=all"]),
+            ("upgrade", ["-u", MODULE]),
+        ):
+            rc, text = run_odoo(
+                python,
+                odoo,
+                log,
+                "-d",
+                db,
+                "--stop-after-init",
+                "--log-level=info",
+                *args,
+            )
+            if rc or re.search(r" (ERROR|CRITICAL) ", text):
+                say(f"odoo: the module's {step} failed; see {log}")
+                return 0, 1
+            say(f"odoo: {step} of {MODULE} OK")
+
+        rc, text = run_odoo(
+            python,
+            odoo,
+            log,
+            "-d",
+            db,
+            "--stop-after-init",
+            "--test-tags",
+            tags,
+            "--http-port",
+            str(free_port()),
+            "--log-level=test",
+            "--max-cron-threads=0",
         )
-        for line in proc.stdout:
-            out.write(line)
-            if (
-                re.search(r" (ERROR|CRITICAL) |FAIL:|^ERROR:|odoo.tests.result", line)
-                or "tests when loading" in line
-                or " Ran " in line
-            ):
-                sys.stdout.write(line)
-        proc.wait()
-    drop_db(python, odoo, db)
-    text = log.read_text()
-    ran = sum(int(n) for n in re.findall(r"Ran (\d+) tests?", text))
-    bad = re.search(ODOO_RESULT, text)
-    failed = int(bad.group(1)) + int(bad.group(2)) if bad else 0
-    if proc.returncode and not failed:
-        failed = 1
-        say(f"odoo: odoo-bin exited with {proc.returncode}; see {log}")
-    if ran == 0:
+    finally:
+        drop_db(python, odoo, db)
+
+    counts = ODOO_RESULT.search(text)
+    if not counts:
+        say(f"odoo: no test result line (odoo-bin exited {rc}); see {log}")
+        return 0, 1
+    failed, errors, total = map(int, counts.groups())
+    if total == 0:
         say("odoo: no Odoo test ran; see the log")
-        failed = max(failed, 1)
-    return ran - failed if ran >= failed else 0, failed
+        return 0, 1
+    bad = failed + errors
+    if rc and not bad:
+        say(f"odoo: odoo-bin exited with {rc}; see {log}")
+        bad = 1
+    return total - failed - errors, bad
 
 
 def ensure_browser():
@@ -539,8 +575,9 @@ def main():
     test = sub.add_parser("test")
     test.add_argument(
         "--tags",
-        default=f"/{MODULE}",
-        help="Odoo --test-tags (default: this module's tests)",
+        default=f"/{MODULE},post_install/crm",
+        help="Odoo --test-tags (default: this module's tests, which re-run "
+        "crm's own, and crm's post-install tests)",
     )
     test.add_argument("--no-static", action="store_true")
     bench = sub.add_parser("bench")
