@@ -23,6 +23,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import sample_firm
+
 MODULE = "crm_law_milestones"
 REPO = Path(__file__).resolve().parent.parent
 DATA_HOME = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local/share")
@@ -283,6 +285,9 @@ def cmd_run(args):
     say("Ready.")
     say(f"  URL:      {url}")
     say("  Login:    admin   Password: admin")
+    staff = sample_firm.generate(leads=1, seed=args.seed).salespeople[0].login
+    say(f"  Intake staff log in with their e-mail as password, e.g. {staff}")
+    say("  (admin owns no leads: clear the 'My Pipeline' filter to see them all)")
     say(f"  Database: {db}   (stop with Ctrl-C)")
     os.execv(
         str(python),
@@ -381,6 +386,13 @@ def run_pytest(python):
         skipped,
     )
 
+
+# This module's tests (which re-run crm's own test classes) and crm's
+# post-install tests, but one: crm's rainbowman tour clicks the stock "Won"
+# stage by its database id (4), a stage this module removes at install on a
+# database whose stock stages hold no lead. The rainbowman itself is covered
+# by crm's TestCrmLeadRainbowmanMessages, re-run with the module.
+ODOO_TEST_TAGS = f"/{MODULE},post_install/crm,-/crm:TestUi.test_02_crm_tour_rainbowman"
 
 ODOO_RESULT = re.compile(
     r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database"
@@ -575,7 +587,7 @@ def main():
     test = sub.add_parser("test")
     test.add_argument(
         "--tags",
-        default=f"/{MODULE},post_install/crm",
+        default=ODOO_TEST_TAGS,
         help="Odoo --test-tags (default: this module's tests, which re-run "
         "crm's own, and crm's post-install tests)",
     )
