@@ -260,7 +260,8 @@ def cmd_run(args):
             "-i",
             MODULE,
             "--stop-after-init",
-            "--without-demo=all" if not args.with_demo else "--with-demo",
+            # Odoo 19 loads no demo data unless asked.
+            *(["--with-demo"] if args.with_demo else []),
             "--log-level=warn",
         ),
         check=True,
@@ -433,7 +434,7 @@ def run_odoo_suite(python, odoo, tags):
     say(f"odoo: throwaway database {db} (full log: {log})")
     try:
         for step, args in (
-            ("install", ["-i", MODULE, "--without-demo=all"]),
+            ("install", ["-i", MODULE]),
             ("upgrade", ["-u", MODULE]),
         ):
             rc, text = run_odoo(
@@ -593,8 +594,11 @@ def main():
     )
     test.add_argument("--no-static", action="store_true")
     bench = sub.add_parser("bench")
-    bench.add_argument("rest", nargs=argparse.REMAINDER)
-    args = parser.parse_args()
+    # Everything after `bench` goes to tools/benchmark.py as it is.
+    args, rest = parser.parse_known_args()
+    if args.command != "bench" and rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    args.rest = rest
     handler = {
         "setup": cmd_setup,
         "run": cmd_run,
