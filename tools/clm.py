@@ -593,7 +593,7 @@ def main():
         "crm's own, and crm's post-install tests)",
     )
     test.add_argument("--no-static", action="store_true")
-    bench = sub.add_parser("bench")
+    sub.add_parser("bench")
     # Everything after `bench` goes to tools/benchmark.py as it is.
     args, rest = parser.parse_known_args()
     if args.command != "bench" and rest:
