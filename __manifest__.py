@@ -21,5 +21,10 @@
         "views/res_config_settings_views.xml",
         "views/crm_law_milestones_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "crm_law_milestones/static/tests/tours/**/*",
+        ],
+    },
     "post_init_hook": "post_init_hook",
 }
