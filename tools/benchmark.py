@@ -251,6 +251,8 @@ def main():
     say(f"inserting {args.leads} leads")
     with Registry(PLAIN_DB).cursor() as cr:
         insert_leads(api.Environment(cr, 1, {}), args.leads)
+    # A template database must have no open connection.
+    odoo.sql_db.close_db(PLAIN_DB)
     subprocess.run(["createdb", "-T", PLAIN_DB, ADDON_DB], check=True)
 
     say(f"installing the addon on {ADDON_DB} ({args.leads} leads to backfill)")
