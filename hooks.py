@@ -39,7 +39,8 @@ def _remove_unused_stock_stages(env):
     if stages - unused:
         _logger.info(
             "crm_law_milestones: keeping %s stock CRM stage(s) that hold leads; "
-            "give them a milestone role in CRM > Configuration > Stages",
+            "give them a milestone role in CRM > Configuration > Settings > Law Firm "
+            "Intake > Configure Stages",
             len(stages - unused),
         )
 

@@ -111,3 +111,16 @@ def main_path_reached(roles):
         if role in MAIN_PATH:
             furthest = max(furthest, MAIN_PATH.index(role))
     return MAIN_PATH[: furthest + 1]
+
+
+def confidence_rank(role):
+    """How close a milestone is to a funded retainer, for ranking leads.
+
+    Lost and Refused rank lowest, then Waiting On (paused, from wherever it
+    was), then the main path in order.
+    """
+    if role in CLOSED_ROLES:
+        return -2
+    if role == WAITING_ON:
+        return -1
+    return MAIN_PATH.index(role)

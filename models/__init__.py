@@ -1,8 +1,15 @@
 from . import (
+    crm_conflict_check,
+    crm_conflict_decision,
+    crm_conflict_hit,
+    crm_conflict_override,
     crm_lead,
     crm_lead_milestone_log,
+    crm_lead_party,
+    crm_practice_area,
     crm_refusal_reason,
     crm_stage,
     res_company,
     res_config_settings,
+    res_partner,
 )

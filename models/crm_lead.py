@@ -1,12 +1,25 @@
+import logging
 from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
-from odoo.fields import Domain
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.fields import Command, Domain
 from odoo.tools import SQL
 
-from ..lib import milestones
+from ..lib import milestones, names
+from .crm_conflict_check import CONFLICT_GROUP, CONFLICT_STATUS_SELECTION
+
+_logger = logging.getLogger(__name__)
+
+# The conflict gate: a lead enters Appointment Made or any later milestone of
+# the main path only with a conflict check that passed. Waiting On is not
+# gated: a lead waits on its way, and the gate stops it where it goes next.
+CONFLICT_GATED_ROLES = frozenset(
+    milestones.MAIN_PATH[milestones.MAIN_PATH.index(milestones.APPOINTMENT_MADE) :]
+)
+CONFLICT_PASSING = frozenset({"clear", "waived"})
+INTAKE_MANAGER_GROUP = "sales_team.group_sale_manager"
 
 
 class CrmLead(models.Model):
@@ -56,12 +69,97 @@ class CrmLead(models.Model):
     )
     refusal_note = fields.Text()
 
+    # Intake and conflict check (methods in the INTAKE AND CONFLICT CHECK
+    # section below)
+    party_ids = fields.One2many(
+        "crm.lead.party", "lead_id", string="Parties", copy=True
+    )
+    practice_area_id = fields.Many2one(
+        "crm.practice.area", index="btree_not_null", ondelete="restrict"
+    )
+    issue_summary = fields.Text(
+        "Issue", help="The prospective client's problem, in a sentence or two."
+    )
+    county = fields.Char()
+    service_area_status = fields.Selection(
+        [("inside", "Inside Service Area"), ("outside", "Outside Service Area")],
+        string="Service Area",
+        compute="_compute_service_area_status",
+        search="_search_service_area_status",
+        help="Whether the lead's state is one the company serves (CRM > "
+        "Settings > Law Firm Intake). Empty without a state or a service area.",
+    )
+    contact_name_normalized = fields.Char(
+        compute="_compute_names_normalized", store=True, index="trigram"
+    )
+    partner_name_normalized = fields.Char(
+        compute="_compute_names_normalized", store=True, index="trigram"
+    )
+    conflict_status = fields.Selection(
+        CONFLICT_STATUS_SELECTION,
+        required=True,
+        default="not_run",
+        copy=False,
+        index=True,
+        tracking=True,
+        help="Set by the conflict check, the attorneys' sign-offs and their "
+        "overrides. Clear and Waived let the lead into Appointment Made when "
+        "the company's conflict gate is on.",
+    )
+    conflict_check_id = fields.Many2one(
+        "crm.conflict.check",
+        string="Last Conflict Check",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+    )
+    conflict_check_ids = fields.One2many(
+        "crm.conflict.check", "lead_id", string="Conflict Checks"
+    )
+    conflict_checked_date = fields.Datetime(
+        related="conflict_check_id.date", string="Conflict Checked On"
+    )
+    conflict_stale = fields.Boolean(
+        "Conflict Check Stale",
+        compute="_compute_conflict_stale",
+        search="_search_conflict_stale",
+        help="A party was added or changed after the last conflict check.",
+    )
+    conflict_ethical_wall = fields.Boolean(
+        "Ethical Wall Needed", compute="_compute_conflict_ethical_wall"
+    )
+    conflict_waived_by_id = fields.Many2one(
+        "res.users", string="Waived By", readonly=True, copy=False, tracking=True
+    )
+    conflict_waiver_reason = fields.Text(
+        "Waiver Reason", readonly=True, copy=False, groups=CONFLICT_GROUP
+    )
+    conflict_override_ids = fields.One2many(
+        "crm.conflict.override",
+        "lead_id",
+        string="Conflict Overrides",
+        groups=CONFLICT_GROUP,
+    )
+    conflict_gate_bypass = fields.Boolean(
+        "Bypass Conflict Gate",
+        copy=False,
+        tracking=True,
+        help="Intake managers only: let this lead into Appointment Made and "
+        "later milestones whatever its conflict status. Say why.",
+    )
+    conflict_gate_bypass_reason = fields.Text("Bypass Reason", copy=False)
+    conflict_gate_bypass_user_id = fields.Many2one(
+        "res.users", string="Bypass By", readonly=True, copy=False
+    )
+    conflict_gate_bypass_date = fields.Datetime("Bypass On", readonly=True, copy=False)
+
     @api.depends("date_last_stage_update")
     def _compute_milestone_days(self):
         now = fields.Datetime.now()
         for lead in self:
             since = lead.date_last_stage_update
-            lead.milestone_days = (now - since).days if since else 0
+            # The stage date keeps microseconds, now() does not: never -1.
+            lead.milestone_days = max((now - since).days, 0) if since else 0
 
     @api.depends("milestone_role", "date_last_stage_update", "active")
     @api.depends_context("company")
@@ -104,18 +202,30 @@ class CrmLead(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        vals_list = [self._conflict_create_vals(vals) for vals in vals_list]
+        self._conflict_gate_create(vals_list)
         vals_list = [self._milestone_closing_vals(vals) for vals in vals_list]
         leads = super().create(vals_list)
+        leads._conflict_after_create(vals_list)
 
         # Creating a lead is its entry into its first stage.
         staged = leads.filtered("stage_id")
         staged._milestone_log(
-            {lead.id: (lead.stage_id.browse(), None) for lead in staged}
+            entry=True,
+            before={lead.id: (lead.stage_id.browse(), None) for lead in staged},
         )
         leads._milestone_reconcile({lead.id: lead.stage_id for lead in leads})
         return leads
 
     def write(self, vals):
+        # The conflict gate and who may set conflict fields: before anything
+        # is written, so a refused bulk write writes nothing.
+        vals = self._conflict_write_vals(vals)
+        if "stage_id" in vals:
+            self._conflict_gate(vals)
+        if vals.get("conflict_gate_bypass"):
+            self._conflict_log_bypass(vals)
+
         if not self._MILESTONE_TRIGGERS.intersection(vals):
             return super().write(vals)
 
@@ -164,6 +274,7 @@ class CrmLead(models.Model):
     def _merge_dependences(self, opportunities):
         result = super()._merge_dependences(opportunities)
         self._merge_dependences_milestone_log(opportunities)
+        self._merge_dependences_conflict(opportunities)
         return result
 
     def _merge_dependences_milestone_log(self, opportunities):
@@ -179,7 +290,8 @@ class CrmLead(models.Model):
                 """
                 UPDATE crm_lead_milestone_log log
                    SET lead_id = %(head)s,
-                       merged_from = COALESCE(log.merged_from, merged.name)
+                       merged_from = COALESCE(
+                           log.merged_from, merged.name || ' (#' || merged.id || ')')
                   FROM crm_lead merged
                  WHERE merged.id = log.lead_id
                    AND log.lead_id = ANY(%(merged_ids)s)
@@ -220,9 +332,39 @@ class CrmLead(models.Model):
         self, refusal_reason_id, referred_to_id=False, refusal_note=False
     ):
         """The firm declines the matter or refers it out: to Refused."""
-        reason = self.env["crm.refusal.reason"].browse(refusal_reason_id).exists()
+        lead_names = ", ".join(self.mapped("display_name"))
+        reason = self.env["crm.refusal.reason"]
+        if isinstance(refusal_reason_id, int):
+            reason = reason.browse(refusal_reason_id).exists()
         if not reason:
-            raise UserError(self.env._("Choose why the firm refuses the matter."))
+            raise UserError(
+                self.env._(
+                    "%(leads)s: choose why the firm refuses the matter (the id "
+                    "of a refusal reason).",
+                    leads=lead_names,
+                )
+            )
+        if referred_to_id and not (
+            isinstance(referred_to_id, int)
+            and self.env["res.partner"].browse(referred_to_id).exists()
+        ):
+            raise UserError(
+                self.env._(
+                    "%(leads)s: the firm or attorney referred to (%(partner)s) is "
+                    "not a contact; pick an existing contact.",
+                    leads=lead_names,
+                    partner=referred_to_id,
+                )
+            )
+        won = self.filtered(lambda lead: lead.won_status == "won")
+        if won:
+            raise UserError(
+                self.env._(
+                    "%(leads)s: won leads cannot be refused. Move them back to "
+                    "an open milestone first.",
+                    leads=", ".join(won.mapped("display_name")),
+                )
+            )
         if reason.requires_referral and not referred_to_id:
             raise UserError(
                 self.env._(
@@ -240,8 +382,8 @@ class CrmLead(models.Model):
                 raise UserError(
                     self.env._(
                         "No stage plays the Refused milestone for %(leads)s. Give "
-                        "a stage that role in CRM > Configuration > Stages, then "
-                        "refuse again.",
+                        "a stage that role (CRM > Configuration > Settings > Law "
+                        "Firm Intake > Configure Stages), then refuse again.",
                         leads=", ".join(leads.mapped("display_name")),
                     )
                 )
@@ -304,6 +446,54 @@ class CrmLead(models.Model):
     # BUSINESS
     # ------------------------------------------------------------
 
+    @api.constrains("stage_id", "refusal_reason_id", "referred_to_id")
+    def _check_refusal_reason(self):
+        # Refused records why, whichever way the lead got there (button,
+        # kanban drag, import, RPC).
+        for lead in self:
+            if lead.stage_id.milestone_role != milestones.REFUSED:
+                continue
+            if not lead.refusal_reason_id:
+                raise ValidationError(
+                    self.env._(
+                        "%(lead)s: say why the firm refuses it. Use the Refuse "
+                        "button, or give a refusal reason with the stage.",
+                        lead=lead.display_name,
+                    )
+                )
+            if lead.refusal_reason_id.requires_referral and not lead.referred_to_id:
+                raise ValidationError(
+                    self.env._(
+                        "%(lead)s: the reason %(reason)s needs the firm or "
+                        "attorney the prospective client was referred to. Fill "
+                        "in 'Referred To'.",
+                        lead=lead.display_name,
+                        reason=lead.refusal_reason_id.name,
+                    )
+                )
+
+    def _sort_by_confidence_level(self, reverse=False):
+        """Rank milestone leads by milestone, not by stage sequence.
+
+        crm ranks by stage sequence, which puts Lost, Refused and Waiting On
+        (sorted after Retainer Funded) above a live or won lead, so a merge
+        would keep the closed duplicate.
+        """
+        if not all(lead.stage_id.milestone_role for lead in self):
+            return super()._sort_by_confidence_level(reverse=reverse)
+
+        def confidence(lead):
+            return (
+                lead.type == "opportunity" or lead.active,
+                lead.won_status != "lost",
+                lead.type == "opportunity",
+                milestones.confidence_rank(lead.stage_id.milestone_role),
+                lead.probability,
+                -lead._origin.id,
+            )
+
+        return self.sorted(key=confidence, reverse=reverse)
+
     def _milestone_stage_for(self, team, role):
         """The first stage playing ``role`` for ``team`` (or a shared one)."""
         return self._stage_find(team_id=team.id, domain=[("milestone_role", "=", role)])
@@ -312,14 +502,15 @@ class CrmLead(models.Model):
         """A lead put in Lost or Refused is closed the Odoo way: archived with
         probability 0, so crm's won/lost status agrees with the milestone."""
         stage_id = vals.get("stage_id")
-        if not stage_id:
+        if not isinstance(stage_id, int) or not stage_id:
+            # No stage, or a value the ORM itself will reject with its message.
             return vals
         role = self.env["crm.stage"].browse(stage_id).milestone_role
         if role not in milestones.CLOSED_ROLES:
             return vals
         return {**vals, "active": False, "probability": 0, "automated_probability": 0}
 
-    def _milestone_log(self, before):
+    def _milestone_log(self, before, entry=False):
         """Write one log row per lead of ``self`` whose stage changed.
 
         ``before`` maps lead ids to their (stage, stage date) before the
@@ -332,8 +523,10 @@ class CrmLead(models.Model):
             if lead.stage_id != before[lead.id][0]
         ]
         if moves:
-            log_model = self.env["crm.lead.milestone.log"].sudo()
-            log_model.create(log_model._prepare_rows(moves, self.env.cr.now()))
+            log_model = self.env["crm.lead.milestone.log"]
+            log_model._insert_rows(
+                log_model._prepare_rows(moves, self.env.cr.now(), entry=entry)
+            )
         return self.browse([lead.id for lead, _stage, _date in moves])
 
     def _milestone_reconcile(self, stage_before):
@@ -345,28 +538,41 @@ class CrmLead(models.Model):
         reopened. Leads whose stage plays no milestone are left alone.
         """
         closed = milestones.CLOSED_ROLES
-        left_closed = self.filtered(
-            lambda lead: (
-                stage_before[lead.id].milestone_role in closed
-                and lead.stage_id.milestone_role not in closed
+
+        def left(role):
+            return self.filtered(
+                lambda lead: (
+                    stage_before[lead.id].milestone_role == role
+                    and lead.stage_id.milestone_role != role
+                )
             )
+
+        # Out of Lost or Refused into an open (or the won) milestone: the lead
+        # lives again, the Odoo way, with the probability of its stage.
+        left_closed = left(milestones.LOST) | left(milestones.REFUSED)
+        left_closed = left_closed.filtered(
+            lambda lead: lead.stage_id.milestone_role not in closed
         )
         if left_closed:
             left_closed.filtered(lambda lead: not lead.active).action_unarchive()
-            left_closed.write(
-                {
-                    "lost_reason_id": False,
-                    "refusal_reason_id": False,
-                    "referred_to_id": False,
-                }
-            )
+            for lead in left_closed.filtered(lambda lead: not lead.stage_id.is_won):
+                lead.probability = lead.automated_probability
+
+        # A reason belongs to the milestone it explains.
+        if left_refused := left(milestones.REFUSED):
+            left_refused.write({"refusal_reason_id": False, "referred_to_id": False})
+        if left_lost := left(milestones.LOST).filtered("lost_reason_id"):
+            left_lost.write({"lost_reason_id": False})
 
         rest = self - left_closed
+        # Cheap tests first: only an archived lead can be lost, and asking
+        # for won_status forces its computation.
         newly_lost = rest.filtered(
             lambda lead: (
-                lead.won_status == "lost"
-                and lead.stage_id.milestone_role
+                lead.stage_id.milestone_role
                 and lead.stage_id.milestone_role not in closed
+                and not lead.active
+                and lead.won_status == "lost"
             )
         )
         for team, leads in newly_lost.grouped("team_id").items():
@@ -433,3 +639,444 @@ class CrmLead(models.Model):
                 leads_by_stage[stage] |= lead
         for stage, leads in leads_by_stage.items():
             leads.write({"stage_id": stage.id})
+
+    # ------------------------------------------------------------
+    # INTAKE AND CONFLICT CHECK
+    # ------------------------------------------------------------
+
+    @api.depends("state_id", "company_id.service_area_state_ids")
+    @api.depends_context("company")
+    def _compute_service_area_status(self):
+        for lead in self:
+            served = (lead.company_id or self.env.company).service_area_state_ids
+            if not served or not lead.state_id:
+                lead.service_area_status = False
+            elif lead.state_id in served:
+                lead.service_area_status = "inside"
+            else:
+                lead.service_area_status = "outside"
+
+    def _search_service_area_status(self, operator, value):
+        if operator not in ("in", "not in"):
+            return NotImplemented
+        by_status = {"inside": Domain.FALSE, "outside": Domain.FALSE}
+        for company in self.env.companies:
+            served = company.service_area_state_ids
+            if not served:
+                continue
+            company_ids = [company.id]
+            if company == self.env.company:
+                company_ids.append(False)
+            of_company = Domain("company_id", "in", company_ids)
+            by_status["inside"] |= of_company & Domain("state_id", "in", served.ids)
+            by_status["outside"] |= (
+                of_company
+                & Domain("state_id", "!=", False)
+                & Domain("state_id", "not in", served.ids)
+            )
+        known = by_status["inside"] | by_status["outside"]
+        wanted = Domain.OR(by_status[status] if status else ~known for status in value)
+        return wanted if operator == "in" else ~wanted
+
+    @api.depends("contact_name", "partner_name")
+    def _compute_names_normalized(self):
+        for lead in self:
+            lead.contact_name_normalized = names.normalize(lead.contact_name) or False
+            lead.partner_name_normalized = names.normalize(lead.partner_name) or False
+
+    @api.depends("conflict_status", "party_ids.checked_date")
+    def _compute_conflict_stale(self):
+        for lead in self:
+            lead.conflict_stale = lead.conflict_status != "not_run" and any(
+                not party.checked_date for party in lead.party_ids
+            )
+
+    def _search_conflict_stale(self, operator, value):
+        if operator not in ("in", "not in"):
+            return NotImplemented
+        stale = Domain("conflict_status", "!=", "not_run") & Domain(
+            "party_ids", "any", [("checked_date", "=", False)]
+        )
+        wants_stale = (operator == "in") == (True in value)
+        return stale if wants_stale else ~stale
+
+    @api.depends("conflict_check_id")
+    def _compute_conflict_ethical_wall(self):
+        # Only a flag reaches intake staff; the sign-offs themselves stay with
+        # the attorneys.
+        for lead in self:
+            decisions = lead.conflict_check_id.sudo().decision_ids
+            lead.conflict_ethical_wall = "ethical_wall" in decisions.mapped("decision")
+
+    @api.constrains("conflict_gate_bypass", "conflict_gate_bypass_reason")
+    def _check_conflict_gate_bypass_reason(self):
+        for lead in self:
+            if (
+                lead.conflict_gate_bypass
+                and not (lead.conflict_gate_bypass_reason or "").strip()
+            ):
+                raise UserError(
+                    self.env._(
+                        "%(lead)s: say why it may bypass the conflict gate "
+                        "(Bypass Reason), then save again.",
+                        lead=lead.display_name,
+                    )
+                )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_conflict_history(self):
+        # Conflict checks are the firm's evidence; a lead that has some is
+        # archived (lost or refused), not deleted.
+        checked = self.filtered("conflict_check_ids")
+        if checked:
+            raise UserError(
+                self.env._(
+                    "%(leads)s has conflict check history and cannot be "
+                    "deleted. Mark it lost or refused instead.",
+                    leads=", ".join(checked.mapped("display_name")),
+                )
+            )
+
+    # Conflict fields only the conflict attorneys (or the code acting for
+    # them) set, and the gate bypass only intake managers set.
+    _CONFLICT_REVIEW_FIELDS = frozenset(
+        {
+            "conflict_status",
+            "conflict_check_id",
+            "conflict_waived_by_id",
+            "conflict_waiver_reason",
+        }
+    )
+    _CONFLICT_BYPASS_FIELDS = frozenset(
+        {"conflict_gate_bypass", "conflict_gate_bypass_reason"}
+    )
+    _CONFLICT_DEFAULTS = {
+        "conflict_status": "not_run",
+        "conflict_check_id": False,
+        "conflict_waived_by_id": False,
+        "conflict_waiver_reason": False,
+        "conflict_gate_bypass": False,
+        "conflict_gate_bypass_reason": False,
+    }
+
+    def _conflict_check_rights(self, changed):
+        """Refuse changes of protected conflict fields by the wrong users."""
+        if self.env.su or not changed:
+            return
+        user = self.env.user
+        review = self._CONFLICT_REVIEW_FIELDS.intersection(changed)
+        if review and not user.has_group(CONFLICT_GROUP):
+            raise AccessError(
+                self.env._(
+                    "Only members of the Conflict Check group set the conflict "
+                    "status (%(fields)s). Run the conflict check or ask an "
+                    "attorney to review it.",
+                    fields=", ".join(sorted(review)),
+                )
+            )
+        bypass = self._CONFLICT_BYPASS_FIELDS.intersection(changed)
+        if bypass and not user.has_group(INTAKE_MANAGER_GROUP):
+            raise AccessError(
+                self.env._(
+                    "Only intake managers (Sales Administrators) let a lead "
+                    "bypass the conflict gate."
+                )
+            )
+
+    def _conflict_create_vals(self, vals):
+        """Check who sets conflict fields on a new lead; stamp a bypass."""
+        changed = {
+            name
+            for name, default in self._CONFLICT_DEFAULTS.items()
+            if name in vals and (vals[name] or False) != default
+        }
+        self._conflict_check_rights(changed)
+        if vals.get("conflict_gate_bypass"):
+            vals = {
+                **vals,
+                "conflict_gate_bypass_user_id": self.env.uid,
+                "conflict_gate_bypass_date": fields.Datetime.now(),
+            }
+        return vals
+
+    def _conflict_write_vals(self, vals):
+        """Check who changes conflict fields; stamp or clear a bypass."""
+        protected = self._CONFLICT_REVIEW_FIELDS | self._CONFLICT_BYPASS_FIELDS
+        changed = set()
+        for name in protected.intersection(vals):
+            field = self._fields[name]
+            new = field.convert_to_cache(vals[name], self)
+            if any(
+                field.convert_to_cache(lead[name], lead) != new for lead in self.sudo()
+            ):
+                changed.add(name)
+        self._conflict_check_rights(changed)
+        if "conflict_gate_bypass" in changed:
+            on = bool(vals["conflict_gate_bypass"])
+            vals = {
+                **vals,
+                "conflict_gate_bypass_user_id": self.env.uid if on else False,
+                "conflict_gate_bypass_date": fields.Datetime.now() if on else False,
+            }
+            if not on:
+                vals.setdefault("conflict_gate_bypass_reason", False)
+        return vals
+
+    def _conflict_gate_blocks(self, status, bypass, stale):
+        """Whether the gate stops this lead with these conflict values."""
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        if not company.conflict_gate or bypass:
+            return False
+        return status not in CONFLICT_PASSING or stale
+
+    def _conflict_gate(self, vals):
+        """Refuse the whole write when a lead would enter a gated milestone
+        without a passing conflict check."""
+        stage_id = vals["stage_id"]
+        if not isinstance(stage_id, int) or not stage_id:
+            # No stage, or a value the ORM itself rejects with its message.
+            return
+        stage = self.env["crm.stage"].browse(stage_id)
+        if stage.milestone_role not in CONFLICT_GATED_ROLES:
+            return
+        companies = self.company_id | self.env.company
+        if not any(companies.mapped("conflict_gate")):
+            return
+        adds_party = any(
+            isinstance(command, (list, tuple)) and command[0] == Command.CREATE
+            for command in vals.get("party_ids", ())
+        )
+        blocked = self.filtered(
+            lambda lead: (
+                lead.stage_id != stage
+                and lead._conflict_gate_blocks(
+                    vals.get("conflict_status", lead.conflict_status),
+                    vals.get("conflict_gate_bypass", lead.conflict_gate_bypass),
+                    adds_party or lead.conflict_stale,
+                )
+            )
+        )
+        if blocked:
+            self._conflict_gate_refuse(blocked, stage)
+
+    def _conflict_gate_create(self, vals_list):
+        """The gate for leads created straight into a gated milestone."""
+        default_stage = self.env.context.get("default_stage_id")
+        for vals in vals_list:
+            stage_id = vals.get("stage_id") or default_stage
+            if not isinstance(stage_id, int):
+                continue
+            stage = self.env["crm.stage"].browse(stage_id)
+            if stage.milestone_role not in CONFLICT_GATED_ROLES:
+                continue
+            company = self.env["res.company"].browse(vals.get("company_id"))
+            if not (company or self.env.company).conflict_gate:
+                continue
+            status = vals.get("conflict_status") or "not_run"
+            if vals.get("conflict_gate_bypass") or status in CONFLICT_PASSING:
+                continue
+            self._conflict_gate_refuse(
+                self.browse(), stage, new_names=[vals.get("name") or "-"], status=status
+            )
+
+    def _conflict_after_create(self, vals_list):
+        """Leads whose stage crm computed (no stage given) meet the gate too;
+        a bypass given at creation is noted in the chatter."""
+        unstaged = self.browse(
+            lead.id
+            for lead, vals in zip(self, vals_list, strict=True)
+            if not vals.get("stage_id") and not self.env.context.get("default_stage_id")
+        )
+        blocked = unstaged.filtered(
+            lambda lead: (
+                lead.stage_id.milestone_role in CONFLICT_GATED_ROLES
+                and lead._conflict_gate_blocks(
+                    lead.conflict_status, lead.conflict_gate_bypass, False
+                )
+            )
+        )
+        if blocked:
+            self._conflict_gate_refuse(blocked, blocked[0].stage_id)
+        for lead in self.filtered("conflict_gate_bypass"):
+            lead._conflict_post_bypass(lead.conflict_gate_bypass_reason)
+
+    def _conflict_gate_refuse(self, blocked, stage, new_names=None, status=None):
+        """Log the refusal on one line and raise the error naming each lead."""
+        status_labels = dict(
+            self._fields["conflict_status"]._description_selection(self.env)
+        )
+        if new_names is None:
+            lines = [
+                self.env._(
+                    "%(lead)s: %(status)s%(stale)s",
+                    lead=lead.display_name,
+                    status=status_labels[lead.conflict_status],
+                    stale=self.env._(", a party added since the last check")
+                    if lead.conflict_stale
+                    else "",
+                )
+                for lead in blocked
+            ]
+        else:
+            lines = [f"{name}: {status_labels[status]}" for name in new_names]
+        _logger.info(
+            "Conflict gate refused %s lead(s) into stage %s (%s): %s",
+            len(lines),
+            stage.id,
+            stage.milestone_role,
+            blocked.ids or new_names,
+        )
+        raise UserError(
+            self.env._(
+                "These leads cannot enter %(stage)s until their conflict check "
+                "is clear or waived:\n%(leads)s\n\nAdd the parties, run the "
+                "conflict check and have an attorney sign off on any hit; or "
+                "refuse the matter for a conflict of interest.",
+                stage=stage.display_name,
+                leads="\n".join(lines),
+            )
+        )
+
+    def _conflict_log_bypass(self, vals):
+        for lead in self.filtered(lambda lead: not lead.conflict_gate_bypass):
+            lead._conflict_post_bypass(
+                vals.get("conflict_gate_bypass_reason")
+                or lead.conflict_gate_bypass_reason
+            )
+
+    def _conflict_post_bypass(self, reason):
+        self.ensure_one()
+        self.message_post(
+            body=self.env._(
+                "Conflict gate bypass allowed by %(user)s: %(reason)s",
+                user=self.env.user.name,
+                reason=reason or "-",
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+
+    def _conflict_parties_to_search(self):
+        """The lead's parties, with the prospective client added from the
+        lead's contact when intake did not enter it as a party."""
+        self.ensure_one()
+        if not any(p.role == names.PROSPECTIVE_CLIENT for p in self.party_ids):
+            client_name = self.contact_name or self.partner_name or self.partner_id.name
+            if client_name:
+                self.env["crm.lead.party"].create(
+                    {
+                        "lead_id": self.id,
+                        "name": client_name,
+                        "role": names.PROSPECTIVE_CLIENT,
+                        "partner_id": self.partner_id.id,
+                        "sequence": 0,
+                    }
+                )
+        return self.party_ids
+
+    def _conflict_set_status(self, status, waived_by=None, reason=False):
+        values = {"conflict_status": status}
+        if status == "waived":
+            values["conflict_waived_by_id"] = waived_by.id if waived_by else False
+            values["conflict_waiver_reason"] = reason or False
+        else:
+            values["conflict_waived_by_id"] = False
+            values["conflict_waiver_reason"] = False
+        changed = self.filtered(
+            lambda lead: lead.conflict_status != status or status == "waived"
+        )
+        changed.write(values)
+
+    def _conflict_apply_run(self, run):
+        """A new run is the lead's latest: its result is the status."""
+        self.ensure_one()
+        self.write(
+            {
+                "conflict_check_id": run.id,
+                "conflict_status": run.result,
+                "conflict_waived_by_id": False,
+                "conflict_waiver_reason": False,
+            }
+        )
+        status = dict(self._fields["conflict_status"]._description_selection(self.env))[
+            run.result
+        ]
+        self.message_post(
+            body=self.env._(
+                "Conflict check run by %(user)s over %(count)s names: %(status)s.",
+                user=run.user_id.name,
+                count=run.name_count,
+                status=status,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+
+    def _conflict_apply_override(self, override):
+        self.ensure_one()
+        self._conflict_set_status(
+            override.to_status, waived_by=override.user_id, reason=override.reason
+        )
+        labels = dict(self._fields["conflict_status"]._description_selection(self.env))
+        # The reason may name other matters: it stays in the override log,
+        # which only conflict attorneys read.
+        self.message_post(
+            body=self.env._(
+                "Conflict status set by hand from %(before)s to %(after)s by "
+                "%(user)s. The reason is in the conflict override log.",
+                before=labels.get(override.from_status, "-"),
+                after=labels[override.to_status],
+                user=override.user_id.name,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+
+    def _merge_dependences_conflict(self, opportunities):
+        """The merged leads' parties and conflict checks move to this lead;
+        the moved parties are unchecked for it."""
+        self.ensure_one()
+        parties = opportunities.sudo().party_ids
+        if parties:
+            parties.write({"lead_id": self.id, "checked_date": False})
+        runs = opportunities.sudo().conflict_check_ids
+        if runs:
+            runs.sudo().write({"lead_id": self.id})
+
+    def action_run_conflict_check(self):
+        self.env["crm.conflict.check"]._run_for_leads(self)
+        return True
+
+    def action_conflict_sign_off(self):
+        """Record one's decision on the lead's latest conflict check."""
+        self.ensure_one()
+        if not self.conflict_check_id:
+            raise UserError(
+                self.env._(
+                    "%(lead)s has no conflict check to sign off yet: run it first.",
+                    lead=self.display_name,
+                )
+            )
+        return self.conflict_check_id.action_sign_off()
+
+    def action_open_conflict_override(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Override Conflict Status"),
+            "res_model": "crm.conflict.override",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_lead_id": self.id},
+        }
+
+    def action_refuse_for_conflict(self):
+        """The refuse wizard with the conflict-of-interest reason chosen."""
+        action = self.action_open_refuse_wizard()
+        reason = self.env.ref(
+            "crm_law_milestones.crm_refusal_reason_conflict", raise_if_not_found=False
+        )
+        if reason:
+            action["context"] = {
+                **action["context"],
+                "default_refusal_reason_id": reason.id,
+            }
+        return action

@@ -212,5 +212,5 @@ class TestTransitionLog(MilestoneCase):
         self.assertLessEqual(log_ids, set(merged.milestone_log_ids.ids))
         self.assertEqual(
             set(merged.milestone_log_ids.filtered("merged_from").mapped("merged_from")),
-            {names[gone.id]},
+            {f"{names[gone.id]} (#{gone.id})"},
         )

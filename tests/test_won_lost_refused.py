@@ -1,5 +1,5 @@
 from odoo import Command
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 
 from .common import MilestoneCase
@@ -168,3 +168,72 @@ class TestWonLostRefused(MilestoneCase):
         with self._at("2026-05-09 10:00:00"):
             waiting.invalidate_recordset(["milestone_days"])
             self.assertEqual(waiting.milestone_days, 5)
+
+    def test_drag_to_refused_needs_a_reason(self):
+        lead = self._lead("contact_made", name="Rita Dragged")
+        with self.assertRaisesRegex(ValidationError, "Rita Dragged.*Refuse button"):
+            lead.write({"stage_id": self.stages["refused"].id})
+        lead.write(
+            {
+                "stage_id": self.stages["refused"].id,
+                "refusal_reason_id": self.conflict.id,
+            }
+        )
+        self.assertEqual(lead.won_status, "lost")
+        with self.assertRaisesRegex(ValidationError, "Referred To"):
+            lead.write({"refusal_reason_id": self.referred_out.id})
+
+    def test_won_lead_cannot_be_refused(self):
+        lead = self._lead("retainer_signed", name="Wendy Won")
+        lead.action_set_won()
+        with self.assertRaisesRegex(UserError, "Wendy Won.*cannot be refused"):
+            lead.action_set_refused(self.conflict.id)
+        self.assertEqual(lead.won_status, "won")
+
+    def test_refusal_input_errors_name_the_lead(self):
+        lead = self._lead("contact_made", name="Ivan Input")
+        with self.assertRaisesRegex(UserError, "Ivan Input.*refusal reason"):
+            lead.action_set_refused("Conflict")
+        with self.assertRaisesRegex(UserError, "Ivan Input.*not a contact"):
+            lead.action_set_refused(self.referred_out.id, referred_to_id=987654321)
+        self.assertTrue(lead.active)
+
+    def test_reopening_by_drag_restores_probability(self):
+        lead = self._lead("initial_consult")
+        lead.action_set_lost(lost_reason_id=self.lost_reason.id)
+        self.assertEqual(lead.probability, 0)
+        lead.write({"stage_id": self.stages["initial_consult"].id})
+        self.assertTrue(lead.active)
+        self.assertEqual(lead.probability, lead.automated_probability)
+        self.assertGreater(lead.probability, 0)
+
+    def test_refused_then_lost_keeps_one_reason(self):
+        lead = self._lead("contact_made")
+        lead.action_set_refused(self.conflict.id)
+        lead.write({"stage_id": self.stages["lost"].id})
+        self.assertEqual(lead.stage_id, self.stages["lost"])
+        self.assertFalse(lead.refusal_reason_id)
+
+    def test_merge_keeps_the_live_lead(self):
+        live = self._lead("retainer_signed", name="Live Lead", expected_revenue=9000)
+        old = self._lead("contact_made", name="Old Duplicate")
+        old.action_set_refused(self.conflict.id)
+        waiting = self._lead("waiting_on", name="Waiting Duplicate")
+        merged = (live | old | waiting)._merge_opportunity(max_length=None)
+        self.assertEqual(merged, live)
+        self.assertTrue(merged.active)
+        self.assertEqual(merged.stage_id, self.stages["retainer_signed"])
+
+        won = self._lead("retainer_signed", name="Won Lead")
+        won.action_set_won()
+        waiting = self._lead("waiting_on", name="Waiting Again")
+        merged = (waiting | won)._merge_opportunity(max_length=None)
+        self.assertEqual(merged, won)
+        self.assertEqual(merged.won_status, "won")
+
+    def test_urgency_threshold_is_validated(self):
+        for hours in (0, -5, 721, 1e308):
+            with self.assertRaisesRegex(ValidationError, "urgent-intake threshold"):
+                self.env.company.intake_urgent_after_hours = hours
+        self.env.company.intake_urgent_after_hours = 4
+        self.assertEqual(self.env.company.intake_urgent_after_hours, 4)

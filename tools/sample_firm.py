@@ -28,7 +28,8 @@ import random
 import sys
 import time
 import unicodedata
-from dataclasses import dataclass, field
+from collections import deque
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -453,6 +454,13 @@ class Pnc:
     history: tuple
     lost_reason: str | None = None
     refusal_kind: str | None = None
+    # (name, role) of everyone in the matter, the prospective client first;
+    # roles as crm.lead.party has them.
+    parties: tuple = ()
+    # A conflict of interest planted for the conflict check to find:
+    # "adverse_is_client" (an adverse party is an earlier funded client) or
+    # "client_was_adverse" (the PNC was an adverse party in an earlier matter).
+    planted_conflict: str | None = None
 
     @property
     def created(self):
@@ -487,11 +495,14 @@ class PncStream:
         arrivals = _ArrivalClock(self.end)
         walker = _Walker(rng, self.end)
         people = _PeopleMaker(rng)
+        # The parties come from a stream of their own: adding them changed
+        # nothing else of the firm.
+        parties = _PartyMaker(self.seed)
         for number in range(1, self.count + 1):
             # Stratified draw: lead n arrives in the n-th slice of the year's
             # inquiries, so creation dates come out in order.
             created = arrivals.at((number - 1 + rng.random()) / self.count)
-            yield _make_pnc(rng, number, created, people, walker)
+            yield parties.add(_make_pnc(rng, number, created, people, walker))
 
 
 @dataclass(slots=True)
@@ -646,6 +657,150 @@ class _PeopleMaker:
     def city(self):
         pick = self.rng.random() * self.city_weights[-1]
         return CITIES[bisect.bisect_right(self.city_weights, pick)]
+
+
+# Party roles, as crm.lead.party spells them.
+PROSPECTIVE_CLIENT = "prospective_client"
+ADVERSE_PARTY = "adverse_party"
+OPPOSING_COUNSEL = "opposing_counsel"
+CO_PARTY = "co_party"
+RELATED_PARTY = "related_party"
+WITNESS = "witness"
+ADVERSE_IS_CLIENT = "adverse_is_client"
+CLIENT_WAS_ADVERSE = "client_was_adverse"
+# Open leads not yet screened that carry a planted conflict, waiting for
+# someone to run the check: many more than real life, for the demonstration.
+OPEN_CONFLICT_SHARE = 0.35
+_UNSCREENED = (CONTACT_INFO_RECEIVED, CONTACT_MADE)
+# From this milestone on, a lead passed its conflict check.
+_SCREENED_FROM = MAIN_PATH.index(APPOINTMENT_MADE)
+# How many earlier clients and adversaries the generator remembers.
+PARTY_MEMORY = 400
+
+
+def _plain_letters(text):
+    """The name without accents: 'Zoë Muñoz' -> 'Zoe Munoz'."""
+    folded = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in folded if not unicodedata.combining(ch))
+
+
+class _PartyMaker:
+    """The other people of each matter, and a few real conflicts.
+
+    Who else is in a matter depends on its practice area: the spouse in a
+    divorce, the employer in a dismissal, the driver or the company in an
+    accident. A PNC the firm refused for a conflict gets one that the check
+    really finds, as do some open leads not yet screened: an adverse party
+    who is an earlier funded client, or a PNC who was an adverse party in an
+    earlier matter.
+    """
+
+    def __init__(self, seed):
+        self.rng = random.Random(f"parties-{seed}")
+        self.clients = deque(maxlen=PARTY_MEMORY)
+        self.adversaries = deque(maxlen=PARTY_MEMORY)
+
+    def add(self, pnc):
+        rng = self.rng
+        planted = None
+        contact_name, email = pnc.contact_name, pnc.email
+        wants_conflict = (
+            pnc.final_role == REFUSED and pnc.refusal_kind == "conflict"
+        ) or (pnc.final_role in _UNSCREENED and rng.random() < OPEN_CONFLICT_SHARE)
+        if wants_conflict:
+            if self.clients and (pnc.number % 2 or not self.adversaries):
+                planted = ADVERSE_IS_CLIENT
+            elif self.adversaries and not pnc.company_name:
+                planted = CLIENT_WAS_ADVERSE
+                contact_name = rng.choice(self.adversaries)
+                if email is not None:
+                    first, last = _ascii_slug(contact_name).split(".", 1)
+                    email = f"{first}.{last}@example.com"
+
+        shown_name = pnc.company_name or contact_name
+        others = self._others(pnc, contact_name)
+        # People who were adversaries, as drawn (never a planted variant).
+        self.adversaries.extend(
+            name
+            for name, role in others
+            if role == ADVERSE_PARTY and not _is_company(name)
+        )
+        if planted == ADVERSE_IS_CLIENT:
+            others.insert(0, (self._variant(rng.choice(self.clients)), ADVERSE_PARTY))
+        parties = ((shown_name, PROSPECTIVE_CLIENT), *others)
+        if RETAINER_FUNDED in pnc.roles:
+            self.clients.append(shown_name)
+        area_name = pnc.title.split(":", 1)[0]
+        return replace(
+            pnc,
+            contact_name=contact_name,
+            email=email,
+            title=f"{area_name}: {shown_name}",
+            parties=parties,
+            planted_conflict=planted,
+        )
+
+    def _person(self, last=None):
+        rng = self.rng
+        return f"{rng.choice(FIRST_NAMES)} {last or rng.choice(LAST_NAMES)}"
+
+    def _company(self):
+        rng = self.rng
+        return (
+            f"{rng.choice(LAST_NAMES)} {rng.choice(COMPANY_WORDS)} "
+            f"{rng.choice(COMPANY_SUFFIXES)}"
+        )
+
+    def _others(self, pnc, contact_name):
+        """Everyone but the prospective client, by practice area."""
+        rng = self.rng
+        area = pnc.practice_area
+        surname = contact_name.split(" ", 1)[1]
+        others = []
+        if area == "family":
+            # The spouse often shares the surname: "John Smith" v "Jane Smith".
+            spouse = self._person(surname if rng.random() < 0.5 else None)
+            others.append((spouse, ADVERSE_PARTY))
+            if rng.random() < 0.4:
+                others.append((f"{self._person()}, Esq.", OPPOSING_COUNSEL))
+        elif area == "personal_injury":
+            at_fault = self._company() if rng.random() < 0.5 else self._person()
+            others.append((at_fault, ADVERSE_PARTY))
+            if rng.random() < 0.3:
+                others.append((self._person(), WITNESS))
+        elif area == "employment":
+            if pnc.company_name:
+                others.append((self._person(), ADVERSE_PARTY))
+            else:
+                others.append((self._company(), ADVERSE_PARTY))
+                if rng.random() < 0.3:
+                    others.append((self._person(), WITNESS))
+        elif area == "estate_planning":
+            heirs = {self._person(surname) for _heir in range(rng.randrange(1, 3))}
+            others.extend((heir, RELATED_PARTY) for heir in sorted(heirs))
+        elif area == "immigration":
+            if rng.random() < 0.5:
+                others.append((self._person(surname), RELATED_PARTY))
+        elif area == "criminal_defence":
+            if rng.random() < 0.25:
+                others.append((self._person(), CO_PARTY))
+        return others
+
+    def _variant(self, name):
+        """The same name as intake might type it another time."""
+        first, _space, last = name.partition(" ")
+        style = self.rng.randrange(4)
+        if style == 0 or _is_company(name):
+            return name
+        if style == 1:
+            return f"{last}, {first}"
+        if style == 2:
+            return _plain_letters(name)
+        return f"Dr. {name}"
+
+
+def _is_company(name):
+    return any(name.endswith(suffix) for suffix in COMPANY_SUFFIXES)
 
 
 def _weighted(rng, items, weights_total, cumulative):
@@ -1096,6 +1251,16 @@ class OdooLoader:
             # The addon may grow a practice-area field; fill it when it does.
             self.practice_area_field = "practice_area"
         self.has_refusal_reason = "refusal_reason_id" in lead_fields
+        # The intake and conflict-check fields, when the addon has them.
+        self.has_parties = "party_ids" in lead_fields
+        self.practice_area_ids = {}
+        if "practice_area_id" in lead_fields:
+            self.practice_area_ids = self._by_name(
+                "crm.practice.area",
+                {area.key: area.name for area in self.firm.practice_areas},
+            )
+        # Refused for a conflict and planted: checked for real once loaded.
+        self.planted_refused_ids = []
 
     def _salespeople(self):
         users = self.env["res.users"].with_context(active_test=False)
@@ -1189,12 +1354,52 @@ class OdooLoader:
             values["lost_reason_id"] = self.lost_reason_ids[pnc.lost_reason]
         if final_role == REFUSED and pnc.refusal_kind and self.has_refusal_reason:
             values["refusal_reason_id"] = self.refusal_reason_ids[pnc.refusal_kind]
+        if self.practice_area_ids:
+            values["practice_area_id"] = self.practice_area_ids[pnc.practice_area]
+        if self.has_parties:
+            values.update(self._intake_values(pnc))
         return values
+
+    def _intake_values(self, pnc):
+        """Parties and conflict status. A lead that got to Appointment Made
+        passed its conflict check the day it got there (clear, its parties
+        checked then); the others have not been checked yet."""
+        screened = next(
+            (
+                when
+                for role, when in pnc.history
+                if role in MAIN_PATH and MAIN_PATH.index(role) >= _SCREENED_FROM
+            ),
+            None,
+        )
+        checked = _naive(screened - dt.timedelta(days=1)) if screened else False
+        return {
+            "issue_summary": pnc.description or False,
+            "conflict_status": "clear" if screened else "not_run",
+            "party_ids": [
+                (
+                    0,
+                    0,
+                    {
+                        "name": name,
+                        "role": role,
+                        "sequence": index,
+                        "checked_date": checked,
+                    },
+                )
+                for index, (name, role) in enumerate(pnc.parties)
+            ],
+        }
 
     def load_batch(self, pncs):
         """Create the leads of ``pncs``, then back-date them and their log."""
         leads = self.env["crm.lead"].create([self.lead_values(pnc) for pnc in pncs])
         self.env.flush_all()
+        self.planted_refused_ids.extend(
+            lead.id
+            for lead, pnc in zip(leads, pncs, strict=True)
+            if pnc.planted_conflict and pnc.final_role == REFUSED
+        )
         lead_ids = leads.ids
         cr = self.env.cr
         # The addon logged each lead's creation "now"; the generated history
@@ -1281,6 +1486,19 @@ class OdooLoader:
             day_close,
         )
 
+    def check_planted_conflicts(self, limit=50):
+        """Run the real conflict check, as the admin, on the latest PNCs
+        refused for a planted conflict; returns the runs' results."""
+        if not self.has_parties or not self.planted_refused_ids:
+            return {}
+        admin_env = self.env(user=self.admin.id)
+        leads = admin_env["crm.lead"].browse(self.planted_refused_ids[-limit:])
+        runs = admin_env["crm.conflict.check"]._run_for_leads(leads)
+        results = {}
+        for run in runs:
+            results[run.result] = results.get(run.result, 0) + 1
+        return results
+
     # Summary ----------------------------------------------------------------
 
     def summary(self):
@@ -1326,9 +1544,16 @@ def load_firm(firm, database, addons_path, batch_size=1000, out=sys.stdout):
             if len(firm.pncs) > batch_size:
                 elapsed = time.monotonic() - started
                 print(f"  {done} leads loaded ({elapsed:.0f} s)", file=out, flush=True)
+        checks = loader.check_planted_conflicts()
+        cr.commit()
         by_role = loader.summary()
     elapsed = time.monotonic() - started
     _print_summary(firm, by_role, log_rows, elapsed, out)
+    if checks:
+        found = ", ".join(
+            f"{count} {result}" for result, count in sorted(checks.items())
+        )
+        print(f"Conflict checks of PNCs refused for a conflict: {found}", file=out)
     return by_role
 
 

@@ -5,6 +5,7 @@ from milestones import (
     ROLE_LABELS,
     ROLES,
     classify_move,
+    confidence_rank,
     main_path_reached,
 )
 
@@ -62,3 +63,12 @@ def test_a_skip_reaches_the_milestones_passed_over():
     )
     assert main_path_reached(["waiting_on", "refused"]) == ()
     assert main_path_reached(["awaiting_info", "retainer_funded"]) == MAIN_PATH
+
+
+def test_confidence_rank_orders_live_leads_above_closed_ones():
+    ranked = sorted(
+        ["refused", "retainer_funded", "waiting_on", "lost", "contact_made"],
+        key=confidence_rank,
+    )
+    assert ranked[-3:] == ["waiting_on", "contact_made", "retainer_funded"]
+    assert set(ranked[:2]) == {"lost", "refused"}
