@@ -56,3 +56,97 @@ class TestMilestoneTours(HttpCase):
         )
         self.assertEqual(self.lost.stage_id, self.stages["lost"])
         self.assertEqual(self.lost.won_status, "lost")
+
+
+@tagged("post_install", "-at_install")
+class TestConflictGateTour(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.attorney = mail_new_test_user(
+            cls.env,
+            login="tour_attorney",
+            name="Avery Attorney",
+            groups="sales_team.group_sale_salesman,"
+            "crm_law_milestones.group_conflict_check",
+        )
+        cls.env.company.conflict_gate = True
+        cls.stages = {
+            stage.milestone_role: stage
+            for stage in cls.env["crm.stage"].search([("milestone_role", "!=", False)])
+        }
+        cls.lead = cls.env["crm.lead"].create(
+            {
+                "name": "Tour PNC Gate",
+                "type": "opportunity",
+                "contact_name": "Quentin Zubrowski-Tour",
+                "user_id": cls.attorney.id,
+                "stage_id": cls.stages["contact_made"].id,
+            }
+        )
+
+    def test_conflict_gate_tour(self):
+        self.start_tour(
+            "/odoo", "crm_law_milestones_conflict_gate", login="tour_attorney"
+        )
+
+        self.assertEqual(self.lead.stage_id, self.stages["appointment_made"])
+        self.assertEqual(self.lead.conflict_status, "clear")
+        self.assertEqual(len(self.lead.conflict_check_ids), 1)
+        # The refused drag wrote nothing: one entry row, then the real move.
+        self.assertEqual(
+            self.lead.milestone_log_ids.sorted("id").mapped("move_kind"),
+            ["entry", "next"],
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestReportsTour(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.intake_user = mail_new_test_user(
+            cls.env,
+            login="tour_reports",
+            name="Rita Reports",
+            groups="sales_team.group_sale_salesman",
+        )
+        other_user = mail_new_test_user(
+            cls.env,
+            login="tour_reports_other",
+            name="Otto Other",
+            groups="sales_team.group_sale_salesman",
+        )
+        stages = {
+            stage.milestone_role: stage
+            for stage in cls.env["crm.stage"].search([("milestone_role", "!=", False)])
+        }
+        first, _second, _hidden = cls.env["crm.lead"].create(
+            [
+                {
+                    "name": "Tour Report One",
+                    "type": "opportunity",
+                    "user_id": cls.intake_user.id,
+                    "stage_id": stages["contact_info_received"].id,
+                },
+                {
+                    "name": "Tour Report Two",
+                    "type": "opportunity",
+                    "user_id": cls.intake_user.id,
+                    "stage_id": stages["contact_made"].id,
+                },
+                {
+                    "name": "Tour Report Someone Else's",
+                    "type": "opportunity",
+                    "user_id": other_user.id,
+                    "stage_id": stages["contact_made"].id,
+                },
+            ]
+        )
+        first.stage_id = stages["contact_made"]
+        first.stage_id = stages["appointment_made"]
+
+    def test_reports_tour(self):
+        # The funnel counts two at Contact Made: the other salesperson's
+        # lead is hidden by the same rule that hides it in the pipeline.
+        self.start_tour("/odoo", "crm_law_milestones_reports", login="tour_reports")
