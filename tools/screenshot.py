@@ -2,7 +2,11 @@
 """Screenshots of a running Odoo, logged in, through headless Chromium.
 
     python tools/screenshot.py --url http://localhost:8069 --db DB \
-        --path /odoo/crm --out pipeline.png [--width 1600 --height 1000]
+        --path /odoo/crm --out pipeline.png [--width 1600 --height 1000] \
+        [--click "CSS selector" ...]
+
+``--click`` (once per ``--path``, ``""`` for none) clicks an element, such as
+a notebook tab, before the picture is taken.
 
 Drives Debian's chromium over the DevTools protocol (websocket-client, which
 the tooling's virtual environment has); used for the screenshots in
@@ -103,7 +107,9 @@ def main():
     parser.add_argument("--width", type=int, default=1600)
     parser.add_argument("--height", type=int, default=1000)
     parser.add_argument("--wait", type=float, default=6.0)
+    parser.add_argument("--click", action="append", default=[])
     args = parser.parse_args()
+    clicks = args.click + [""] * (len(args.path) - len(args.click))
 
     session = _session_id(args.url, args.db, args.login, args.password)
     browser = Browser(args.width, args.height)
@@ -113,9 +119,15 @@ def main():
         browser.call(
             "Network.setCookie", name="session_id", value=session, domain=host, path="/"
         )
-        for path, out in zip(args.path, args.out, strict=True):
+        for path, out, click in zip(args.path, args.out, clicks, strict=True):
             browser.call("Page.navigate", url=args.url + path)
             time.sleep(args.wait)
+            if click:
+                browser.call(
+                    "Runtime.evaluate",
+                    expression=f"document.querySelector({json.dumps(click)}).click()",
+                )
+                time.sleep(2)
             shot = browser.call("Page.captureScreenshot", format="png")
             with open(out, "wb") as image:
                 image.write(base64.b64decode(shot["data"]))
