@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..lib import milestones
-from .crm_milestone_report_mixin import NO_MILESTONE
+from .crm_milestone_report_mixin import LEAD_COLUMNS, NO_MILESTONE
 
 # Speed to lead ends at the first move from Contact Info Received to one of
 # these: an open milestone further along the main path.
@@ -36,11 +36,7 @@ class CrmMilestoneDurationReport(models.Model):
     _depends = {
         "crm.lead": [
             "create_date",
-            "team_id",
-            "user_id",
-            "source_id",
-            "practice_area_id",
-            "company_id",
+            *LEAD_COLUMNS,
         ],
         "crm.lead.milestone.log": [
             "lead_id",

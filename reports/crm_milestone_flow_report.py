@@ -8,7 +8,7 @@ from odoo.fields import Domain
 from odoo.tools import SQL
 
 from ..lib import flow, milestones
-from .crm_milestone_report_mixin import NO_MILESTONE
+from .crm_milestone_report_mixin import LEAD_COLUMNS, NO_MILESTONE
 
 # The from-side of a lead's first row: it was created there.
 CREATED = "created"
@@ -32,11 +32,7 @@ class CrmMilestoneFlowReport(models.Model):
     _depends = {
         "crm.lead": [
             "create_date",
-            "team_id",
-            "user_id",
-            "source_id",
-            "practice_area_id",
-            "company_id",
+            *LEAD_COLUMNS,
         ],
         "crm.lead.milestone.log": [
             "lead_id",

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..lib import flow, milestones
+from .crm_milestone_report_mixin import LEAD_COLUMNS
 
 
 class CrmMilestoneForecastReport(models.Model):
@@ -26,11 +27,7 @@ class CrmMilestoneForecastReport(models.Model):
     _depends = {
         "crm.lead": [
             "create_date",
-            "team_id",
-            "user_id",
-            "source_id",
-            "practice_area_id",
-            "company_id",
+            *LEAD_COLUMNS,
             "stage_id",
             "milestone_role",
             "active",

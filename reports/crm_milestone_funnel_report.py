@@ -2,6 +2,7 @@ from odoo import fields, models
 from odoo.tools import SQL
 
 from ..lib import milestones
+from .crm_milestone_report_mixin import LEAD_COLUMNS
 
 
 class CrmMilestoneFunnelReport(models.Model):
@@ -37,11 +38,7 @@ class CrmMilestoneFunnelReport(models.Model):
     _depends = {
         "crm.lead": [
             "create_date",
-            "team_id",
-            "user_id",
-            "source_id",
-            "practice_area_id",
-            "company_id",
+            *LEAD_COLUMNS,
             "stage_id",
         ],
         "crm.lead.milestone.log": ["lead_id", "to_role"],

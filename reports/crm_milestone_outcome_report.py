@@ -2,7 +2,7 @@ from odoo import fields, models
 from odoo.tools import SQL
 
 from ..lib import milestones
-from .crm_milestone_report_mixin import NO_MILESTONE
+from .crm_milestone_report_mixin import LEAD_COLUMNS, NO_MILESTONE
 
 OUTCOME_SELECTION = [
     ("funded", "Funded"),
@@ -33,11 +33,7 @@ class CrmMilestoneOutcomeReport(models.Model):
     _depends = {
         "crm.lead": [
             "create_date",
-            "team_id",
-            "user_id",
-            "source_id",
-            "practice_area_id",
-            "company_id",
+            *LEAD_COLUMNS,
             "stage_id",
             "milestone_role",
             "date_last_stage_update",

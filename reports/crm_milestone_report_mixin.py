@@ -7,6 +7,8 @@ from ..lib import milestones
 
 # Rows whose stage played no milestone (legacy stages, backfilled entry rows).
 NO_MILESTONE = "none"
+# The lead's fields every report carries on its rows (see _lead_columns).
+LEAD_COLUMNS = ("team_id", "user_id", "source_id", "practice_area_id", "company_id")
 
 
 class CrmMilestoneReportMixin(models.AbstractModel):

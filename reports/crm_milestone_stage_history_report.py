@@ -8,6 +8,7 @@ from odoo.tools import SQL
 from odoo.tools.misc import get_lang
 
 from ..lib import milestones
+from .crm_milestone_report_mixin import LEAD_COLUMNS
 
 PERIOD_SELECTION = [("week", "Week ends"), ("month", "Month ends")]
 
@@ -34,11 +35,7 @@ class CrmMilestoneStageHistoryReport(models.Model):
     _rec_name = "milestone"
     _depends = {
         "crm.lead": [
-            "team_id",
-            "user_id",
-            "source_id",
-            "practice_area_id",
-            "company_id",
+            *LEAD_COLUMNS,
         ],
         "crm.lead.milestone.log": ["lead_id", "date", "to_role"],
     }
