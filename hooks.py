@@ -17,6 +17,8 @@ CRM_STOCK_STAGES = (
 def post_init_hook(env):
     _remove_unused_stock_stages(env)
     _backfill_milestone_log(env)
+    # Consult and retainer dates of leads already past those milestones.
+    env["crm.lead"].with_context(active_test=False).search([])._milestone_stamp_dates()
 
 
 def _remove_unused_stock_stages(env):

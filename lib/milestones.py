@@ -124,3 +124,60 @@ def confidence_rank(role):
     if role == WAITING_ON:
         return -1
     return MAIN_PATH.index(role)
+
+
+# Why a lead waits, asked when it enters Waiting On.
+WAITING_REASONS = {
+    "funds": "Funds",
+    "waiting_period": "Mandatory waiting period",
+    "client_not_ready": "Client not ready",
+    "other": "Other",
+}
+
+# Roles only one stage of a team may play: Odoo's won stage must be the one
+# funded retainer, or "won" lands in whichever comes first.
+UNIQUE_ROLES = (RETAINER_FUNDED,)
+
+
+def stage_role_problems(stages):
+    """What is wrong with one team's stages, as (kind, role, stage names).
+
+    ``stages`` are (stage name, role) pairs of the stages a team can use.
+    ``missing``: no stage plays the role; ``duplicate``: several stages play
+    a role that must be unique.
+    """
+    by_role = {role: [] for role in ROLES}
+    for name, role in stages:
+        if role in by_role:
+            by_role[role].append(name)
+    problems = []
+    for role in ROLES:
+        if not by_role[role]:
+            problems.append(("missing", role, ()))
+        elif role in UNIQUE_ROLES and len(by_role[role]) > 1:
+            problems.append(("duplicate", role, tuple(by_role[role])))
+    return problems
+
+
+def reached_dates(moves):
+    """When a lead reached each milestone, from its (date, to role) moves.
+
+    A main-path milestone is reached by entering it or any milestone after it
+    (a skip reaches the milestones passed over, as in ``main_path_reached``),
+    so its date is the earliest of those entries. Lost, Refused and Waiting On
+    are reached by entering them. Milestones never reached are left out.
+    """
+    first = {}
+    for date, role in moves:
+        if role and (role not in first or date < first[role]):
+            first[role] = date
+    reached = {
+        role: first[role] for role in (*CLOSED_ROLES, WAITING_ON) if role in first
+    }
+    earliest = None
+    for role in reversed(MAIN_PATH):
+        if role in first and (earliest is None or first[role] < earliest):
+            earliest = first[role]
+        if earliest is not None:
+            reached[role] = earliest
+    return reached

@@ -12,14 +12,19 @@ from .crm_conflict_check import CONFLICT_GROUP, CONFLICT_STATUS_SELECTION
 
 _logger = logging.getLogger(__name__)
 
-# The conflict gate: a lead enters Appointment Made or any later milestone of
-# the main path only with a conflict check that passed. Waiting On is not
+# The conflict gate: a lead enters the company's gate milestone (Appointment
+# Made by default, res.company.conflict_gate_from_role) or any later milestone
+# of the main path only with a conflict check that passed. Waiting On is not
 # gated: a lead waits on its way, and the gate stops it where it goes next.
-CONFLICT_GATED_ROLES = frozenset(
-    milestones.MAIN_PATH[milestones.MAIN_PATH.index(milestones.APPOINTMENT_MADE) :]
-)
 CONFLICT_PASSING = frozenset({"clear", "waived"})
-INTAKE_MANAGER_GROUP = "sales_team.group_sale_manager"
+INTAKE_MANAGER_GROUP = "crm_law_milestones.group_intake_manager"
+
+# The lead's date fields stamped from the log: the latest entry into the role.
+MILESTONE_DATE_FIELDS = {
+    milestones.INITIAL_CONSULT: "initial_consult_date",
+    milestones.RETAINER_SIGNED: "retainer_signed_date",
+    milestones.RETAINER_FUNDED: "retainer_funded_date",
+}
 
 
 class CrmLead(models.Model):
@@ -68,6 +73,36 @@ class CrmLead(models.Model):
         help="The firm or attorney the prospective client was referred to.",
     )
     refusal_note = fields.Text()
+
+    # Waiting On: why, and when to look at the lead again (methods in the
+    # AUTOMATION section below)
+    waiting_reason = fields.Selection(
+        list(milestones.WAITING_REASONS.items()),
+        tracking=True,
+        help="Why the lead waits. Required in the Waiting On milestone.",
+    )
+    waiting_note = fields.Char(help="What exactly the lead waits for.")
+    waiting_review_date = fields.Date(
+        "Review On",
+        tracking=True,
+        help="The salesperson gets an activity to review the lead that day. "
+        "Defaults to the company's Waiting On review interval.",
+    )
+
+    # The consult and the retainer, for list views and exports: the latest
+    # entry into each milestone, stamped from the transition log.
+    consult_event_id = fields.Many2one(
+        "calendar.event",
+        string="Consult",
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        domain="[('opportunity_id', '=', id)]",
+        help="The calendar event of the initial consultation.",
+    )
+    initial_consult_date = fields.Datetime(readonly=True, copy=False)
+    retainer_signed_date = fields.Datetime(readonly=True, copy=False)
+    retainer_funded_date = fields.Datetime(readonly=True, copy=False)
 
     # Intake and conflict check (methods in the INTAKE AND CONFLICT CHECK
     # section below)
@@ -165,14 +200,16 @@ class CrmLead(models.Model):
     @api.depends_context("company")
     def _compute_is_intake_urgent(self):
         now = fields.Datetime.now()
+        cutoffs = {}
         for lead in self:
             company = lead.company_id or self.env.company
-            limit = timedelta(hours=company.intake_urgent_after_hours)
+            if company not in cutoffs:
+                cutoffs[company] = company._intake_urgent_cutoff(now)
             lead.is_intake_urgent = bool(
                 lead.active
                 and lead.milestone_role == milestones.CONTACT_INFO_RECEIVED
                 and lead.date_last_stage_update
-                and now - lead.date_last_stage_update > limit
+                and lead.date_last_stage_update < cutoffs[company]
             )
 
     def _search_is_intake_urgent(self, operator, value):
@@ -181,7 +218,7 @@ class CrmLead(models.Model):
         now = fields.Datetime.now()
         waiting_too_long = Domain.FALSE
         for company in self.env.companies:
-            cutoff = now - timedelta(hours=company.intake_urgent_after_hours)
+            cutoff = company._intake_urgent_cutoff(now)
             company_ids = [company.id]
             if company == self.env.company:
                 company_ids.append(False)
@@ -215,6 +252,8 @@ class CrmLead(models.Model):
             before={lead.id: (lead.stage_id.browse(), None) for lead in staged},
         )
         leads._milestone_reconcile({lead.id: lead.stage_id for lead in leads})
+        staged._milestone_waiting_defaults({})
+        leads._milestone_auto_contact_info_created(vals_list)
         return leads
 
     def write(self, vals):
@@ -227,7 +266,9 @@ class CrmLead(models.Model):
             self._conflict_log_bypass(vals)
 
         if not self._MILESTONE_TRIGGERS.intersection(vals):
-            return super().write(vals)
+            result = super().write(vals)
+            self._milestone_auto_contact_info(vals)
+            return result
 
         vals = self._milestone_closing_vals(vals)
 
@@ -269,6 +310,11 @@ class CrmLead(models.Model):
             to_reconcile._milestone_reconcile(
                 {lead.id: before[lead.id][0] for lead in to_reconcile}
             )
+        if moved:
+            moved._milestone_waiting_defaults(
+                {lead.id: before[lead.id][0] for lead in moved}
+            )
+        self._milestone_auto_contact_info(vals)
         return result
 
     def _merge_dependences(self, opportunities):
@@ -778,8 +824,8 @@ class CrmLead(models.Model):
         if bypass and not user.has_group(INTAKE_MANAGER_GROUP):
             raise AccessError(
                 self.env._(
-                    "Only intake managers (Sales Administrators) let a lead "
-                    "bypass the conflict gate."
+                    "Only intake managers (Law Firm Intake: Intake Manager) "
+                    "let a lead bypass the conflict gate."
                 )
             )
 
@@ -822,11 +868,11 @@ class CrmLead(models.Model):
                 vals.setdefault("conflict_gate_bypass_reason", False)
         return vals
 
-    def _conflict_gate_blocks(self, status, bypass, stale):
+    def _conflict_gate_blocks(self, stage, status, bypass, stale):
         """Whether the gate stops this lead with these conflict values."""
         self.ensure_one()
         company = self.company_id or self.env.company
-        if not company.conflict_gate or bypass:
+        if bypass or stage.milestone_role not in company._conflict_gated_roles():
             return False
         return status not in CONFLICT_PASSING or stale
 
@@ -838,7 +884,7 @@ class CrmLead(models.Model):
             # No stage, or a value the ORM itself rejects with its message.
             return
         stage = self.env["crm.stage"].browse(stage_id)
-        if stage.milestone_role not in CONFLICT_GATED_ROLES:
+        if stage.milestone_role not in milestones.MAIN_PATH:
             return
         companies = self.company_id | self.env.company
         if not any(companies.mapped("conflict_gate")):
@@ -851,6 +897,7 @@ class CrmLead(models.Model):
             lambda lead: (
                 lead.stage_id != stage
                 and lead._conflict_gate_blocks(
+                    stage,
                     vals.get("conflict_status", lead.conflict_status),
                     vals.get("conflict_gate_bypass", lead.conflict_gate_bypass),
                     adds_party or lead.conflict_stale,
@@ -868,10 +915,9 @@ class CrmLead(models.Model):
             if not isinstance(stage_id, int):
                 continue
             stage = self.env["crm.stage"].browse(stage_id)
-            if stage.milestone_role not in CONFLICT_GATED_ROLES:
-                continue
             company = self.env["res.company"].browse(vals.get("company_id"))
-            if not (company or self.env.company).conflict_gate:
+            gated = (company or self.env.company)._conflict_gated_roles()
+            if stage.milestone_role not in gated:
                 continue
             status = vals.get("conflict_status") or "not_run"
             if vals.get("conflict_gate_bypass") or status in CONFLICT_PASSING:
@@ -889,11 +935,8 @@ class CrmLead(models.Model):
             if not vals.get("stage_id") and not self.env.context.get("default_stage_id")
         )
         blocked = unstaged.filtered(
-            lambda lead: (
-                lead.stage_id.milestone_role in CONFLICT_GATED_ROLES
-                and lead._conflict_gate_blocks(
-                    lead.conflict_status, lead.conflict_gate_bypass, False
-                )
+            lambda lead: lead._conflict_gate_blocks(
+                lead.stage_id, lead.conflict_status, lead.conflict_gate_bypass, False
             )
         )
         if blocked:
@@ -1080,3 +1123,228 @@ class CrmLead(models.Model):
                 "default_refusal_reason_id": reason.id,
             }
         return action
+
+    # ------------------------------------------------------------
+    # AUTOMATION
+    # ------------------------------------------------------------
+
+    @api.constrains("stage_id", "waiting_reason")
+    def _check_waiting_reason(self):
+        # Waiting On says why, whichever way the lead got there (form, kanban
+        # drag, import, RPC): the review needs to know what to look at.
+        for lead in self:
+            if lead.stage_id.milestone_role == milestones.WAITING_ON and (
+                not lead.waiting_reason
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(lead)s: say what it is waiting on (funds, a mandatory "
+                        "waiting period, the client not ready, other). Set the "
+                        "Waiting Reason with the stage, from the lead's form.",
+                        lead=lead.display_name,
+                    )
+                )
+
+    def _milestone_waiting_defaults(self, stage_before):
+        """A lead entering Waiting On gets a review date from its company's
+        interval unless one was given; one back on the main path drops its
+        reason and date, so the next wait asks again."""
+        waiting = milestones.WAITING_ON
+        no_stage = self.env["crm.stage"]
+        entered = self.filtered(
+            lambda lead: (
+                lead.stage_id.milestone_role == waiting
+                and stage_before.get(lead.id, no_stage).milestone_role != waiting
+                and not lead.waiting_review_date
+            )
+        )
+        today = fields.Date.context_today(self)
+        by_company = entered.grouped(lambda lead: lead.company_id or self.env.company)
+        for company, leads in by_company.items():
+            review = today + timedelta(days=company.waiting_review_days)
+            leads.write({"waiting_review_date": review})
+
+        resumed = self.filtered(
+            lambda lead: (
+                stage_before.get(lead.id, no_stage).milestone_role == waiting
+                and lead.stage_id.milestone_role in milestones.MAIN_PATH
+                and (lead.waiting_reason or lead.waiting_review_date)
+            )
+        )
+        if resumed:
+            resumed.write(
+                {
+                    "waiting_reason": False,
+                    "waiting_note": False,
+                    "waiting_review_date": False,
+                }
+            )
+
+    def _milestone_auto_contact_info(self, vals):
+        """Leads in Awaiting Info given an email or a phone move to Contact
+        Info Received, when their company wants it."""
+        if "stage_id" in vals or not (vals.get("email_from") or vals.get("phone")):
+            return
+        self._milestone_move_contact_info()
+
+    def _milestone_auto_contact_info_created(self, vals_list):
+        # Only leads whose stage crm chose (mail gateway, web forms, quick
+        # create): a stage given explicitly is the creator's decision.
+        if self.env.context.get("default_stage_id"):
+            return
+        self.browse(
+            lead.id
+            for lead, vals in zip(self, vals_list, strict=True)
+            if not vals.get("stage_id")
+        )._milestone_move_contact_info()
+
+    def _milestone_move_contact_info(self):
+        leads = self.filtered(
+            lambda lead: (
+                lead.milestone_role == milestones.AWAITING_INFO
+                and (lead.email_from or lead.phone)
+                and (lead.company_id or self.env.company).intake_auto_contact_info
+            )
+        )
+        for team, team_leads in leads.grouped("team_id").items():
+            stage = self._milestone_stage_for(team, milestones.CONTACT_INFO_RECEIVED)
+            if stage:
+                team_leads.write({"stage_id": stage.id})
+
+    def _milestone_stamp_dates(self):
+        """Set the consult and retainer dates from the log, for leads whose
+        rows were written outside ``crm.lead`` (install, imports of history)."""
+        self.env["crm.lead.milestone.log"].flush_model()
+        self.flush_model(list(MILESTONE_DATE_FIELDS.values()))
+        assignments = SQL(", ").join(
+            SQL(
+                "%s = COALESCE(dated.%s, lead.%s)",
+                SQL.identifier(field),
+                SQL.identifier(field),
+                SQL.identifier(field),
+            )
+            for field in MILESTONE_DATE_FIELDS.values()
+        )
+        columns = SQL(", ").join(
+            SQL(
+                "MAX(log.date) FILTER (WHERE log.to_role = %s) AS %s",
+                role,
+                SQL.identifier(field),
+            )
+            for role, field in MILESTONE_DATE_FIELDS.items()
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE crm_lead lead
+                   SET %(assignments)s
+                  FROM (SELECT log.lead_id, %(columns)s
+                          FROM crm_lead_milestone_log log
+                         WHERE log.lead_id = ANY(%(ids)s)
+                      GROUP BY log.lead_id) dated
+                 WHERE dated.lead_id = lead.id
+                """,
+                assignments=assignments,
+                columns=columns,
+                ids=self.ids,
+            )
+        )
+        self.invalidate_recordset(list(MILESTONE_DATE_FIELDS.values()))
+
+    def _milestone_activity_user(self):
+        """Who is reminded about a lead: its salesperson, else the team
+        leader; nobody (no activity) for an unassigned lead of no team."""
+        self.ensure_one()
+        return self.user_id or self.team_id.user_id
+
+    def _milestone_schedule(self, activity_xmlid, deadline_of, summary):
+        """One open activity of a type per lead: leads that already have one
+        are skipped, so repeated cron runs add nothing. Returns the count."""
+        activity_type = self.env.ref(activity_xmlid)
+        scheduled = 0
+        for lead in self:
+            user = lead._milestone_activity_user()
+            if not user or activity_type in lead.activity_ids.activity_type_id:
+                continue
+            lead.activity_schedule(
+                activity_type_id=activity_type.id,
+                date_deadline=deadline_of(lead),
+                summary=summary,
+                user_id=user.id,
+            )
+            scheduled += 1
+        return scheduled
+
+    @api.model
+    def _cron_intake_urgent_activities(self):
+        """Call-now activities for leads past the urgent-intake threshold;
+        close those of leads that left Contact Info Received.
+
+        Runs as the cron's superuser, over every company.
+        """
+        activity_type = self.env.ref("crm_law_milestones.mail_activity_type_call_pnc")
+        stale = self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "crm.lead"),
+                ("activity_type_id", "=", activity_type.id),
+            ]
+        )
+        moved_on = self.with_context(active_test=False).browse(stale.mapped("res_id"))
+        moved_on = moved_on.filtered(
+            lambda lead: (
+                lead.milestone_role != milestones.CONTACT_INFO_RECEIVED
+                or not lead.active
+            )
+        )
+        stale = stale.filtered(lambda activity: activity.res_id in moved_on.ids)
+        stale.action_feedback(
+            feedback=self.env._("The lead left Contact Info Received.")
+        )
+
+        # Every company, whichever the cron user belongs to.
+        companies = self.env["res.company"].search([])  # pylint: disable=no-search-all
+        leads = self.with_context(allowed_company_ids=companies.ids).search(
+            [("is_intake_urgent", "=", True)]
+        )
+
+        def deadline(lead):
+            # The day it became urgent, in the salesperson's time zone: a lead
+            # left from yesterday shows as overdue.
+            company = lead.company_id or self.env.company
+            became_urgent = company._intake_urgent_at(lead.date_last_stage_update)
+            tz = lead._milestone_activity_user().tz
+            return fields.Date.context_today(lead.with_context(tz=tz), became_urgent)
+
+        scheduled = leads._milestone_schedule(
+            "crm_law_milestones.mail_activity_type_call_pnc",
+            deadline,
+            self.env._("Call the prospective client now"),
+        )
+        _logger.info(
+            "Urgent intake: %s lead(s) past the threshold, %s new call-now "
+            "activities, %s closed",
+            len(leads),
+            scheduled,
+            len(stale),
+        )
+
+    @api.model
+    def _cron_waiting_review_activities(self):
+        """Review activities for Waiting On leads whose review date came."""
+        today = fields.Date.context_today(self)
+        leads = self.search(
+            [
+                ("milestone_role", "=", milestones.WAITING_ON),
+                ("waiting_review_date", "<=", today),
+            ]
+        )
+        scheduled = leads._milestone_schedule(
+            "crm_law_milestones.mail_activity_type_review_waiting",
+            lambda lead: lead.waiting_review_date,
+            self.env._("Review the waiting lead"),
+        )
+        _logger.info(
+            "Waiting On review: %s lead(s) due, %s new review activities",
+            len(leads),
+            scheduled,
+        )

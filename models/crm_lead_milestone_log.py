@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..lib import milestones
+from .crm_lead import MILESTONE_DATE_FIELDS
 from .crm_stage import MILESTONE_ROLE_SELECTION
 
 MOVE_KIND_SELECTION = [(kind, label) for kind, label in milestones.MOVE_LABELS.items()]
@@ -172,3 +173,41 @@ class CrmLeadMilestoneLog(models.Model):
         )
         leads = self.env["crm.lead"].browse({row["lead_id"] for row in rows})
         leads.invalidate_recordset(["milestone_log_ids"])
+        self._stamp_lead_dates(
+            [row for row in rows if row["to_role"] in MILESTONE_DATE_FIELDS]
+        )
+
+    @api.model
+    def _stamp_lead_dates(self, rows):
+        """Copy the date of rows into a dated milestone onto their leads, in
+        one UPDATE whatever the number of rows."""
+        if not rows:
+            return
+        assignments = SQL(", ").join(
+            SQL(
+                "%s = CASE WHEN moved.role = %s THEN moved.date ELSE lead.%s END",
+                SQL.identifier(field),
+                role,
+                SQL.identifier(field),
+            )
+            for role, field in MILESTONE_DATE_FIELDS.items()
+        )
+        values = SQL(", ").join(
+            SQL("(%s, %s, %s::timestamp)", row["lead_id"], row["to_role"], row["date"])
+            for row in rows
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE crm_lead lead
+                   SET %s
+                  FROM (VALUES %s) AS moved(lead_id, role, date)
+                 WHERE lead.id = moved.lead_id
+                """,
+                assignments,
+                values,
+            )
+        )
+        self.env["crm.lead"].browse(
+            {row["lead_id"] for row in rows}
+        ).invalidate_recordset(list(MILESTONE_DATE_FIELDS.values()))

@@ -63,3 +63,29 @@ class CrmStage(models.Model):
                     stages=", ".join(logged_stages.mapped("display_name")),
                 )
             )
+
+    @api.model
+    def _milestone_role_columns(self):
+        """The stages each sales team can use, for the settings summary.
+
+        [(label, stages)]: one column per team that has stages of its own
+        (with the shared ones), then the shared stages, which every other
+        team and leads without a team use.
+        """
+        # Every stage: a pipeline has a few dozen at most.
+        stages = self.search([])  # pylint: disable=no-search-all
+        shared = stages.filtered(lambda stage: not stage.team_ids)
+        columns = [
+            (
+                team.display_name,
+                shared | stages.filtered(lambda s, t=team: t in s.team_ids),
+            )
+            for team in stages.team_ids.sorted("name")
+        ]
+        label = (
+            self.env._("Other teams (shared stages)")
+            if columns
+            else self.env._("All teams")
+        )
+        columns.append((label, shared))
+        return columns

@@ -1,5 +1,18 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+
+from ..lib import milestones
+
+# Where the conflict gate may start: from Contact Made (the parties are known
+# there) to the funded retainer.
+CONFLICT_GATE_ROLE_SELECTION = [
+    (role, milestones.ROLE_LABELS[role])
+    for role in milestones.MAIN_PATH[
+        milestones.MAIN_PATH.index(milestones.CONTACT_MADE) :
+    ]
+]
 
 
 def _conflict_reviewer_domain(env):
@@ -16,8 +29,9 @@ class ResCompany(models.Model):
         "Urgent After (Hours)",
         default=1.0,
         help="A lead waiting in Contact Info Received for longer than this is "
-        "marked urgent on the pipeline: unanswered prospective clients call "
-        "the next firm.",
+        "marked urgent on the pipeline and its salesperson gets an activity: "
+        "unanswered prospective clients call the next firm. Counted in the "
+        "working hours of the company's working calendar.",
     )
 
     @api.constrains("intake_urgent_after_hours")
@@ -34,10 +48,44 @@ class ResCompany(models.Model):
                     )
                 )
 
+    intake_auto_contact_info = fields.Boolean(
+        "Move Leads With Contact Details",
+        default=True,
+        help="A lead in Awaiting Info whose email or phone is filled in moves "
+        "to Contact Info Received, logged like any other move.",
+    )
+    waiting_review_days = fields.Integer(
+        "Waiting On Review (Days)",
+        default=14,
+        help="A lead put in Waiting On is reviewed this many days later unless "
+        "a review date is given: its salesperson gets an activity that day.",
+    )
+
+    @api.constrains("waiting_review_days")
+    def _check_waiting_review_days(self):
+        for company in self:
+            if not 1 <= company.waiting_review_days <= 365:
+                raise ValidationError(
+                    self.env._(
+                        "%(company)s: the Waiting On review interval must be "
+                        "between 1 and 365 days; it is %(days)s.",
+                        company=company.name,
+                        days=company.waiting_review_days,
+                    )
+                )
+
     # Conflict check
     conflict_gate = fields.Boolean(
-        help="Leads enter Appointment Made and later milestones only with a "
+        help="Leads enter the gate's milestone and later ones only with a "
         "clear or waived conflict check.",
+    )
+    conflict_gate_from_role = fields.Selection(
+        CONFLICT_GATE_ROLE_SELECTION,
+        string="Conflict Gate From",
+        required=True,
+        default=milestones.APPOINTMENT_MADE,
+        help="The first milestone a lead enters only with a clear or waived "
+        "conflict check; later milestones of the main path are gated too.",
     )
     conflict_reviewer_ids = fields.Many2many(
         "res.users",
@@ -65,6 +113,42 @@ class ResCompany(models.Model):
         help="The states the firm takes matters in. Leads elsewhere are "
         "marked outside the service area.",
     )
+
+    def _conflict_gated_roles(self):
+        """The main-path roles the company's conflict gate guards (none when
+        the gate is off)."""
+        self.ensure_one()
+        if not self.conflict_gate:
+            return frozenset()
+        start = milestones.MAIN_PATH.index(
+            self.conflict_gate_from_role or milestones.APPOINTMENT_MADE
+        )
+        return frozenset(milestones.MAIN_PATH[start:])
+
+    def _intake_urgent_cutoff(self, now):
+        """Leads that entered Contact Info Received before this moment are
+        urgent: the threshold counts the working hours (and public holidays)
+        of the company's calendar, wall-clock hours without a calendar."""
+        self.ensure_one()
+        hours = self.intake_urgent_after_hours
+        calendar = self.resource_calendar_id
+        if calendar:
+            cutoff = calendar.plan_hours(-hours, now, compute_leaves=True)
+            if cutoff:
+                return cutoff
+        return now - timedelta(hours=hours)
+
+    def _intake_urgent_at(self, since):
+        """When a lead that entered Contact Info Received at ``since`` becomes
+        urgent (the inverse of ``_intake_urgent_cutoff``)."""
+        self.ensure_one()
+        hours = self.intake_urgent_after_hours
+        calendar = self.resource_calendar_id
+        if calendar:
+            moment = calendar.plan_hours(hours, since, compute_leaves=True)
+            if moment:
+                return moment
+        return since + timedelta(hours=hours)
 
     @api.constrains("conflict_reviewer_ids")
     def _check_conflict_reviewers(self):

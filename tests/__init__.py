@@ -6,6 +6,7 @@ from . import (
     test_conflict_security,
     test_crm_compatibility,
     test_install_backfill,
+    test_intake_export,
     test_milestone_security,
     test_milestone_stages,
     test_reports,

@@ -42,6 +42,9 @@ class MilestoneCase(TransactionCase):
 
     @classmethod
     def _lead(cls, role="contact_made", **values):
+        if role == "waiting_on":
+            # Waiting On requires a reason (crm.lead._check_waiting_reason).
+            values.setdefault("waiting_reason", "funds")
         return cls.env["crm.lead"].create(
             {
                 "name": values.pop("name", "PNC"),

@@ -29,7 +29,7 @@ class ConflictCase(MilestoneCase):
             cls.env,
             login="clm_intake_manager",
             name="Mona Manager",
-            groups="sales_team.group_sale_manager",
+            groups="crm_law_milestones.group_intake_manager",
         )
         cls.company = cls.env.company
 

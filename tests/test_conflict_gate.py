@@ -144,7 +144,9 @@ class TestConflictGate(ConflictCase):
         lead = self._as_intake(self.unchecked)
         # Earlier milestones, Waiting On, closing, and stages without a role.
         lead.write({"stage_id": self.stages["contact_info_received"].id})
-        lead.write({"stage_id": self.stages["waiting_on"].id})
+        lead.write(
+            {"stage_id": self.stages["waiting_on"].id, "waiting_reason": "funds"}
+        )
         lead.write(
             {
                 "stage_id": self.stages["refused"].id,

@@ -59,7 +59,9 @@ class ReportCase(MilestoneCase):
         with _frozen(cls.env, "2026-01-10 08:00:00"):
             cls.lead_c = cls._lead("contact_made", name="C", user_id=False)
         with _frozen(cls.env, "2026-01-12 09:00:00"):
-            cls.lead_b.stage_id = stage["waiting_on"]
+            cls.lead_b.write(
+                {"stage_id": stage["waiting_on"].id, "waiting_reason": "funds"}
+            )
         with _frozen(cls.env, "2026-01-12 15:00:00"):
             cls.lead_d = cls._lead(
                 "contact_info_received",

@@ -38,11 +38,13 @@ class TestMilestoneTours(HttpCase):
                 },
             ]
         )
-        # Unanswered for three hours: past the one-hour default.
+        # Unanswered for two working hours more than the one-hour default
+        # (the threshold counts the company calendar's working hours).
+        cutoff = cls.env.company._intake_urgent_cutoff(fields.Datetime.now())
         cls.forward.flush_recordset()
         cls.env.cr.execute(
             "UPDATE crm_lead SET date_last_stage_update = %s WHERE id = %s",
-            [fields.Datetime.now() - timedelta(hours=3), cls.forward.id],
+            [cutoff - timedelta(hours=2), cls.forward.id],
         )
         cls.stages = stages
 

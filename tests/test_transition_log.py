@@ -46,7 +46,10 @@ class TestTransitionLog(MilestoneCase):
             "waiting_on",
             "retainer_funded",
         ]:
-            lead.write({"stage_id": self.stages[role].id})
+            vals = {"stage_id": self.stages[role].id}
+            if role == "waiting_on":
+                vals["waiting_reason"] = "funds"  # required there
+            lead.write(vals)
         self.assertEqual(
             [kind for _from, _to, kind in self._rows(lead)],
             [

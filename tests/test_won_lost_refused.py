@@ -69,7 +69,9 @@ class TestWonLostRefused(MilestoneCase):
 
     def test_restore_returns_to_last_open_milestone(self):
         lead = self._lead("appointment_made")
-        lead.stage_id = self.stages["waiting_on"]
+        lead.write(
+            {"stage_id": self.stages["waiting_on"].id, "waiting_reason": "other"}
+        )
         lead.action_set_lost(lost_reason_id=self.lost_reason.id)
         lead.action_restore()
         self.assertTrue(lead.active)
@@ -148,6 +150,9 @@ class TestWonLostRefused(MilestoneCase):
 
     def test_urgent_intake(self):
         self.env.company.intake_urgent_after_hours = 2
+        # The threshold counts working hours (8-12, 13-17 on weekdays): a
+        # Monday morning in UTC, all of it within working time.
+        self.env.company.resource_calendar_id.tz = "UTC"
         with self._at("2026-05-04 08:00:00"):
             waiting = self._lead("contact_info_received", name="Waiting")
         with self._at("2026-05-04 09:30:00"):

@@ -19,6 +19,8 @@ to this file, run on a third database, ``clm_bench_firm``: the sample firm
 (tools/sample_firm.py) loaded at the same number of leads, so the reports
 read a realistic history rather than synthetic rows. Its loading time is in
 the table; ``--firm-db NAME`` reuses a database already loaded that way.
+``--step xlsx`` runs only the intake workbook export there (tools/bench_xlsx.py:
+time and peak memory, measured in a child process).
 Everything prints as one table; nothing here is a test.
 """
 
@@ -252,6 +254,19 @@ def load_sample_firm(args):
     ]
 
 
+def xlsx_step(args):
+    """``--step xlsx``: the intake workbook export alone, on the sample firm."""
+    import bench_xlsx
+
+    firm_db = args.firm_db or FIRM_DB
+    if not args.firm_db:
+        for label, seconds, _baseline, _ratio in load_sample_firm(args):
+            say(f"{label}: {seconds:.1f} s")
+    say(bench_xlsx.describe(bench_xlsx.measure(firm_db, args.addons_path)))
+    if not args.firm_db and not args.keep:
+        dropdb(FIRM_DB)
+
+
 def extra_benchmarks(env, repeats):
     """Rows from tools/bench_*.py modules: (name, seconds, baseline, ratio)."""
     rows = []
@@ -274,8 +289,18 @@ def main():
         help="a database already holding the sample firm: skip loading one",
     )
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--step",
+        choices=("all", "xlsx"),
+        default="all",
+        help="xlsx: only the intake workbook export (time and peak memory) "
+        "on the sample firm (--firm-db, or one loaded at --leads)",
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(TOOLS))
+    if args.step == "xlsx":
+        xlsx_step(args)
+        return
 
     import odoo
     from odoo import api

@@ -1251,6 +1251,7 @@ class OdooLoader:
             # The addon may grow a practice-area field; fill it when it does.
             self.practice_area_field = "practice_area"
         self.has_refusal_reason = "refusal_reason_id" in lead_fields
+        self.has_waiting_reason = "waiting_reason" in lead_fields
         # The intake and conflict-check fields, when the addon has them.
         self.has_parties = "party_ids" in lead_fields
         self.practice_area_ids = {}
@@ -1354,6 +1355,10 @@ class OdooLoader:
             values["lost_reason_id"] = self.lost_reason_ids[pnc.lost_reason]
         if final_role == REFUSED and pnc.refusal_kind and self.has_refusal_reason:
             values["refusal_reason_id"] = self.refusal_reason_ids[pnc.refusal_kind]
+        if final_role == WAITING_ON and self.has_waiting_reason:
+            # The addon requires a reason in Waiting On; the generator does
+            # not model why, so every sample wait is for funds.
+            values["waiting_reason"] = "funds"
         if self.practice_area_ids:
             values["practice_area_id"] = self.practice_area_ids[pnc.practice_area]
         if self.has_parties:
@@ -1417,6 +1422,9 @@ class OdooLoader:
             log_rows,
             page_size=5000,
         )
+        if hasattr(leads, "_milestone_stamp_dates"):
+            # The consult and retainer dates follow the generated history.
+            leads._milestone_stamp_dates()
         cr.execute_values(
             """
             UPDATE crm_lead AS lead

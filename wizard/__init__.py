@@ -1,1 +1,1 @@
-from . import crm_lead_refuse
+from . import crm_intake_export, crm_lead_refuse
