@@ -19,6 +19,10 @@ class CrmStage(models.Model):
         "so stages can be renamed, translated, reordered or added freely. "
         "Leave it empty for a stage outside the intake milestones.",
     )
+    # A milestone's meaning is its requirements text (the column tooltip):
+    # translated along with the stage's name for firms working in several
+    # languages.
+    requirements = fields.Text(translate=True)
 
     @api.constrains("milestone_role", "is_won")
     def _check_milestone_role_won(self):

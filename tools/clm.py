@@ -5,6 +5,7 @@
     tools/clm test    static checks, plain pytest and the Odoo suite
     tools/clm setup   only prepare the virtual environment and addons path
     tools/clm bench   the benchmark (see tools/benchmark.py)
+    tools/clm pot     regenerate i18n/crm_law_milestones.pot from the module
 
 The Odoo 19 source tree comes from ODOO_SRC, or from the per-user default
 location ~/.local/share/crm_law_milestones/odoo-19.0 (XDG_DATA_HOME honoured),
@@ -571,6 +572,39 @@ def cmd_bench(args):
     )
 
 
+def cmd_pot(args):
+    """Install the module on a throwaway database and export its terms."""
+    odoo, python = prepare()
+    if odoo is None:
+        die(f"No Odoo 19 tree: set ODOO_SRC or put one at {DEFAULT_ODOO}.")
+    db = f"clm_pot_{os.getpid()}"
+    drop_db(python, odoo, db)
+    try:
+        subprocess.run(
+            odoo_cmd(python, odoo, "-d", db, "-i", MODULE, "--stop-after-init")
+            + ["--log-level=warn"],
+            check=True,
+        )
+        # `i18n export` writes <module>/i18n/<module>.pot in the module's own
+        # folder, which is this checkout.
+        subprocess.run(
+            [
+                str(python),
+                str(odoo / "odoo-bin"),
+                f"--addons-path={addons_path(odoo)}",
+                "i18n",
+                "export",
+                "-d",
+                db,
+                MODULE,
+            ],
+            check=True,
+        )
+    finally:
+        drop_db(python, odoo, db)
+    say(f"Wrote {REPO / 'i18n' / (MODULE + '.pot')}")
+
+
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -594,6 +628,7 @@ def main():
     )
     test.add_argument("--no-static", action="store_true")
     sub.add_parser("bench")
+    sub.add_parser("pot")
     # Everything after `bench` goes to tools/benchmark.py as it is.
     args, rest = parser.parse_known_args()
     if args.command != "bench" and rest:
@@ -604,6 +639,7 @@ def main():
         "run": cmd_run,
         "test": cmd_test,
         "bench": cmd_bench,
+        "pot": cmd_pot,
     }[args.command]
     sys.exit(handler(args) or 0)
 
