@@ -201,7 +201,9 @@ class CrmConflictCheck(models.Model):
         role_labels = dict(
             self.env["crm.lead.party"]._fields["role"]._description_selection(self.env)
         )
-        run = self.create(
+        # Runs and hits are the search's evidence: only the search writes
+        # them (users have no create right), with what the user could read.
+        run = self.sudo().create(
             {
                 "lead_id": lead.id,
                 "date": now,
@@ -217,6 +219,7 @@ class CrmConflictCheck(models.Model):
                 "hit_ids": [Command.create(hit) for hit in hits],
             }
         )
+        run = run.with_env(self.env)
         searched.write({"checked_date": now})
         lead._conflict_apply_run(run)
         return run

@@ -783,8 +783,9 @@ class CrmLead(models.Model):
                 )
             )
 
-    # Conflict fields only the conflict attorneys (or the code acting for
-    # them) set, and the gate bypass only intake managers set.
+    # Conflict fields only the conflict check itself sets (a run, the
+    # attorneys' sign-offs, an override with its reason), and the gate
+    # bypass only intake managers set.
     _CONFLICT_REVIEW_FIELDS = frozenset(
         {
             "conflict_status",
@@ -805,18 +806,24 @@ class CrmLead(models.Model):
         "conflict_gate_bypass_reason": False,
     }
 
-    def _conflict_check_rights(self, changed):
-        """Refuse changes of protected conflict fields by the wrong users."""
+    def _conflict_check_rights(self, changed, lead_names=None):
+        """Refuse changes of protected conflict fields by the wrong users.
+        ``lead_names`` names the leads in messages (new ones have no record
+        yet)."""
         if self.env.su or not changed:
             return
         user = self.env.user
         review = self._CONFLICT_REVIEW_FIELDS.intersection(changed)
-        if review and not user.has_group(CONFLICT_GROUP):
+        if review:
+            # Not even an attorney writes them directly: every change of the
+            # status must leave its evidence (a run, a sign-off, an override).
             raise AccessError(
                 self.env._(
-                    "Only members of the Conflict Check group set the conflict "
-                    "status (%(fields)s). Run the conflict check or ask an "
-                    "attorney to review it.",
+                    "%(leads)s: the conflict status (%(fields)s) follows the "
+                    "conflict check. Run the check, record a sign-off, or, as "
+                    "a Conflict Check attorney, override the status with a "
+                    "reason.",
+                    leads=lead_names or ", ".join(self.mapped("display_name")),
                     fields=", ".join(sorted(review)),
                 )
             )
@@ -836,7 +843,7 @@ class CrmLead(models.Model):
             for name, default in self._CONFLICT_DEFAULTS.items()
             if name in vals and (vals[name] or False) != default
         }
-        self._conflict_check_rights(changed)
+        self._conflict_check_rights(changed, lead_names=vals.get("name"))
         if vals.get("conflict_gate_bypass"):
             vals = {
                 **vals,
@@ -1028,12 +1035,13 @@ class CrmLead(models.Model):
         changed = self.filtered(
             lambda lead: lead.conflict_status != status or status == "waived"
         )
-        changed.write(values)
+        # The check's own evidence is written: the status follows it.
+        changed.sudo().write(values)
 
     def _conflict_apply_run(self, run):
         """A new run is the lead's latest: its result is the status."""
         self.ensure_one()
-        self.write(
+        self.sudo().write(
             {
                 "conflict_check_id": run.id,
                 "conflict_status": run.result,
@@ -1182,8 +1190,11 @@ class CrmLead(models.Model):
 
     def _milestone_auto_contact_info(self, vals):
         """Leads in Awaiting Info given an email or a phone move to Contact
-        Info Received, when their company wants it."""
-        if "stage_id" in vals or not (vals.get("email_from") or vals.get("phone")):
+        Info Received, when their company wants it. Picking a contact fills
+        them in too, as it does at creation."""
+        if "stage_id" in vals or not (
+            vals.get("email_from") or vals.get("phone") or vals.get("partner_id")
+        ):
             return
         self._milestone_move_contact_info()
 
@@ -1258,22 +1269,45 @@ class CrmLead(models.Model):
         return self.user_id or self.team_id.user_id
 
     def _milestone_schedule(self, activity_xmlid, deadline_of, summary):
-        """One open activity of a type per lead: leads that already have one
-        are skipped, so repeated cron runs add nothing. Returns the count."""
+        """One reminder of a type per lead and deadline: a lead that already
+        has one for that day, open or done, is skipped, so the hourly runs
+        add nothing and a reminder marked done is not asked again. Returns
+        the number scheduled."""
         activity_type = self.env.ref(activity_xmlid)
+        asked = {
+            (activity.res_id, activity.date_deadline)
+            for activity in self.env["mail.activity"]
+            .with_context(active_test=False)
+            .search_fetch(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "in", self.ids),
+                    ("activity_type_id", "=", activity_type.id),
+                ],
+                ["res_id", "date_deadline"],
+            )
+        }
         scheduled = 0
         for lead in self:
             user = lead._milestone_activity_user()
-            if not user or activity_type in lead.activity_ids.activity_type_id:
+            deadline = deadline_of(lead)
+            if not user or (lead.id, deadline) in asked:
                 continue
             lead.activity_schedule(
                 activity_type_id=activity_type.id,
-                date_deadline=deadline_of(lead),
+                date_deadline=deadline,
                 summary=summary,
                 user_id=user.id,
             )
             scheduled += 1
         return scheduled
+
+    @api.model
+    def _milestone_in_all_companies(self):
+        """The crons' model in every company, whichever the cron's own user
+        belongs to."""
+        companies = self.env["res.company"].search([])  # pylint: disable=no-search-all
+        return self.with_context(allowed_company_ids=companies.ids)
 
     @api.model
     def _cron_intake_urgent_activities(self):
@@ -1301,9 +1335,7 @@ class CrmLead(models.Model):
             feedback=self.env._("The lead left Contact Info Received.")
         )
 
-        # Every company, whichever the cron user belongs to.
-        companies = self.env["res.company"].search([])  # pylint: disable=no-search-all
-        leads = self.with_context(allowed_company_ids=companies.ids).search(
+        leads = self._milestone_in_all_companies().search(
             [("is_intake_urgent", "=", True)]
         )
 
@@ -1330,9 +1362,10 @@ class CrmLead(models.Model):
 
     @api.model
     def _cron_waiting_review_activities(self):
-        """Review activities for Waiting On leads whose review date came."""
+        """Review activities for Waiting On leads whose review date came,
+        one per review date (a new date asks again)."""
         today = fields.Date.context_today(self)
-        leads = self.search(
+        leads = self._milestone_in_all_companies().search(
             [
                 ("milestone_role", "=", milestones.WAITING_ON),
                 ("waiting_review_date", "<=", today),

@@ -1,6 +1,6 @@
 from psycopg2 import IntegrityError
 
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
@@ -219,6 +219,24 @@ class TestConflictRuns(ConflictCase):
         run.note = "Checked the paper files too."
         with self.assertRaisesRegex(UserError, "cannot be edited"):
             run.write({"result": "clear"})
+
+    def test_only_the_search_writes_runs_and_hits(self):
+        # An attorney cannot make up evidence over RPC: a run that says
+        # "clear", or a hit, is written by the search alone.
+        new = self._matter(contact="Beatriz Sánchez")
+        run = self._run(new)
+        attorney_env = self.env(user=self.conflict_attorney)
+        with self.assertRaises(AccessError):
+            attorney_env["crm.conflict.check"].create(
+                {"lead_id": new.id, "result": "clear"}
+            )
+        with self.assertRaises(AccessError):
+            attorney_env["crm.conflict.hit"].create(
+                {"run_id": run.id, "matched_name": "Nobody", "kind": "potential"}
+            )
+        self.assertEqual(new.conflict_check_ids, run)
+        self.assertEqual(run.user_id, self.conflict_attorney)
+        self.assertEqual(run.create_uid, self.conflict_attorney)
 
     def test_a_lead_with_checks_is_archived_not_deleted(self):
         new = self._matter(contact="Beatriz Sánchez")

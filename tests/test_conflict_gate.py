@@ -238,16 +238,24 @@ class TestConflictGate(ConflictCase):
                 )
         self.assertEqual(self.unchecked.milestone_role, "contact_made")
 
-    def test_intake_staff_cannot_clear_the_status_themselves(self):
-        for values in (
-            {"conflict_status": "clear"},
-            {
-                "conflict_status": "waived",
-                "stage_id": self.stages["appointment_made"].id,
-            },
-        ):
-            with self.subTest(values=values), self.assertRaises(AccessError):
-                self._as_intake(self.unchecked).write(values)
+    def test_nobody_sets_the_status_without_evidence(self):
+        # Not intake staff, and not an attorney either: a status that lets a
+        # lead through the gate comes from a run, sign-offs or an override.
+        for user in (self.intake_user, self.conflict_attorney):
+            for values in (
+                {"conflict_status": "clear"},
+                {
+                    "conflict_status": "waived",
+                    "stage_id": self.stages["appointment_made"].id,
+                },
+            ):
+                with (
+                    self.subTest(user=user.login, values=values),
+                    self.assertRaisesRegex(AccessError, "follows the conflict check"),
+                ):
+                    self.unchecked.with_user(user).write(values)
+        self.assertEqual(self.unchecked.conflict_status, "not_run")
+        self.assertEqual(self.unchecked.milestone_role, "contact_made")
         with self.assertRaises(AccessError):
             self.env["crm.lead"].with_user(self.intake_user).create(
                 {
