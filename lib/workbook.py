@@ -12,14 +12,14 @@ helpers, which write them safely and the way a spreadsheet user expects.
 * Rows are written strictly in order, so the workbook can be written in
   xlsxwriter's constant-memory mode: each row goes to disk as soon as the
   next one starts, whatever the number of leads. A table longer than a sheet
-  carries on in a new sheet.
+  carries on in a new sheet. Every cell goes through xlsxwriter's own
+  ``write_*`` methods.
 """
 
 import datetime
 import re
 
 import xlsxwriter
-from xlsxwriter.utility import datetime_to_excel_datetime, xl_col_to_name
 
 # Excel's hard limits.
 CELL_LIMIT = 32767
@@ -34,12 +34,6 @@ CUT_MARK = " [...cut]"
 # A spreadsheet may read text starting with these as a formula (or, for tab
 # and carriage return, as the start of one after its leading blanks).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-# The XML of a string cell, as Excel reads it: control characters and text
-# that looks like an escape (_x0041_) are escaped the way xlsxwriter does.
-_ESCAPE_LIKE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
-_CONTROL_CHARS = re.compile(r"([\x00-\x08\x0b-\x1f])")
-_XML_SPECIAL = re.compile(r"[&<>]")
 
 # Column widths, in characters.
 MIN_WIDTH = 6
@@ -182,6 +176,34 @@ def local_naive(value, tz):
     return aware.replace(tzinfo=None)
 
 
+class LocalTime:
+    """``local_naive`` for a million datetimes: the UTC offset is looked up
+    once per hour of UTC time, and exactly (minute by minute) only in an
+    hour whose offset changes, the hour of a daylight-saving change."""
+
+    _HOUR = datetime.timedelta(hours=1)
+
+    def __init__(self, tz):
+        self.tz = tz
+        self._offsets = {}
+
+    def _offset(self, moment):
+        return local_naive(moment, self.tz) - moment
+
+    def __call__(self, value):
+        if not isinstance(value, datetime.datetime):
+            return value
+        hour = value.replace(minute=0, second=0, microsecond=0)
+        offset = self._offsets.get(hour)
+        if offset is None:
+            start, end = self._offset(hour), self._offset(hour + self._HOUR)
+            # False: the offset changes within this hour.
+            offset = self._offsets[hour] = start if start == end else False
+        if offset is False:
+            return local_naive(value, self.tz)
+        return value + offset
+
+
 # ---------------------------------------------------------------------------
 # The workbook
 # ---------------------------------------------------------------------------
@@ -198,18 +220,16 @@ TEXT, INTEGER, NUMBER, PERCENT, MONEY, DATE, DATETIME = (
 )
 
 
-def _streams_rows(worksheet):
-    """Whether ``worksheet`` streams rows the way ``Sheet.fast_row`` writes
-    them: constant-memory mode, and the xlsxwriter internals it relies on
-    (a file of row XML, the pending-row flush, the dimension check)."""
-    return bool(
-        getattr(worksheet, "constant_memory", False)
-        and getattr(worksheet, "row_data_fh", None)
-        and hasattr(worksheet, "_write_single_row")
-        and hasattr(worksheet, "_check_dimensions")
-        and hasattr(worksheet, "date_1904")
-        and getattr(worksheet, "fh", None) is worksheet.row_data_fh
-    )
+def _number_width(value, kind):
+    """The characters a number takes as its format shows it, plus one."""
+    # Digits of the integer part, with a thousands separator every three.
+    digits = len(str(int(abs(value * 100 if kind == PERCENT else value))))
+    width = digits + (digits - 1) // 3 + (value < 0) + 1
+    if kind == PERCENT:
+        return width + 3  # ".0%"
+    if kind == INTEGER:
+        return width
+    return width + 6  # ".00" and room for a currency symbol
 
 
 class Column:
@@ -240,7 +260,6 @@ class IntakeWorkbook:
         datetime_format="yyyy-mm-dd hh:mm",
         money="#,##0.00",
         tmpdir=None,
-        fast_rows=True,
     ):
         options = {
             "constant_memory": True,
@@ -253,7 +272,6 @@ class IntakeWorkbook:
         if tmpdir:
             options["tmpdir"] = tmpdir
         self.book = xlsxwriter.Workbook(output, options)
-        self.fast_rows = fast_rows
         self.sheets = []
         self._taken = set()
         self._formats = {}
@@ -326,17 +344,8 @@ class Sheet:
         self.name = worksheet.get_name()
         self.row = 0
         self.widths = {}
-        # Whole rows as XML (see fast_row) when this xlsxwriter streams rows
-        # as we know it to; otherwise cell by cell.
-        self.fast = workbook.fast_rows and _streams_rows(worksheet)
-        self._letters = {}
-        self._styles = {}
 
     # -- cells ---------------------------------------------------------------
-
-    def _fit(self, col, length):
-        if length > self.widths.get(col, 0):
-            self.widths[col] = length
 
     def put(self, row, col, value, kind=TEXT, cell_format=None, num_format=None):
         """Write one value as its kind says."""
@@ -354,22 +363,20 @@ class Sheet:
             # write_string, never write(): text that looks like a formula is
             # stored as a plain string cell.
             ws.write_string(row, col, text, cell_format)
-            longest = max((len(line) for line in text.split("\n")), default=0)
-            self._fit(col, longest + 1)
+            if "\n" in text:
+                width = max(map(len, text.split("\n"))) + 1
+            else:
+                width = len(text) + 1
         elif kind in (DATE, DATETIME):
             if isinstance(value, datetime.datetime) and kind == DATE:
                 value = value.date()
             ws.write_datetime(row, col, value, cell_format)
-            self._fit(col, DATE_WIDTH if kind == DATE else DATETIME_WIDTH)
+            width = DATE_WIDTH if kind == DATE else DATETIME_WIDTH
         else:
             ws.write_number(row, col, value, cell_format)
-            if kind == PERCENT:
-                shown = f"{value * 100:,.1f}%"
-            elif kind == INTEGER:
-                shown = f"{value:,.0f}"
-            else:
-                shown = f"{value:,.2f}   "  # room for a currency symbol
-            self._fit(col, len(shown) + 1)
+            width = _number_width(value, kind)
+        if width > self.widths.get(col, 0):
+            self.widths[col] = width
 
     def text(self, value, cell_format=None, col=0):
         """One line of text at the next row."""
@@ -384,81 +391,6 @@ class Sheet:
 
     def skip(self, rows=1):
         self.row += rows
-
-    def _style(self, kind, num_format):
-        """The ` s="N"` attribute of a kind of value's cell format."""
-        key = (kind, num_format)
-        if key not in self._styles:
-            if kind == TEXT and not num_format:
-                self._styles[key] = ""
-            else:
-                cell_format = self.workbook.number_format(kind, num_format)
-                self._styles[key] = f' s="{cell_format._get_xf_index()}"'
-        return self._styles[key]
-
-    def fast_row(self, columns, values, formats=None):
-        """Write one row of a table as XML in a single go.
-
-        What ``write`` does cell by cell (the same escaping, the same cell
-        types and formats, empty values left out), without xlsxwriter's
-        per-cell bookkeeping: the cost of a 100,000-lead workbook is in its
-        millions of cells.
-        """
-        ws, row = self.ws, self.row
-        number = str(row + 1)
-        widths, letters = self.widths, self._letters
-        parts = [f'<row r="{number}">']
-        for col, value in enumerate(values):
-            if value is None or value is False or value == "":
-                continue
-            column = columns[col]
-            kind = column.kind
-            num_format = (formats and formats.get(col)) or column.num_format
-            if col not in letters:
-                letters[col] = xl_col_to_name(col)
-            ref = letters[col] + number
-            if kind == TEXT or isinstance(value, str):
-                text = clean_text(str(value))
-                longest = max(len(line) for line in text.split("\n")) + 1
-                text = _CONTROL_CHARS.sub(
-                    lambda match: f"_x{ord(match.group(1)):04X}_",
-                    _ESCAPE_LIKE.sub(r"_x005F\1", text),
-                )
-                text = text.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
-                if _XML_SPECIAL.search(text):
-                    text = (
-                        text.replace("&", "&amp;")
-                        .replace("<", "&lt;")
-                        .replace(">", "&gt;")
-                    )
-                space = ' xml:space="preserve"' if text != text.strip() else ""
-                parts.append(
-                    f'<c r="{ref}"{self._style(TEXT, None)} t="inlineStr">'
-                    f"<is><t{space}>{text}</t></is></c>"
-                )
-            elif kind in (DATE, DATETIME):
-                if kind == DATE and isinstance(value, datetime.datetime):
-                    value = value.date()
-                serial = datetime_to_excel_datetime(value, ws.date_1904, True)
-                parts.append(
-                    f'<c r="{ref}"{self._style(kind, num_format)}>'
-                    f"<v>{serial:.16G}</v></c>"
-                )
-                longest = DATE_WIDTH if kind == DATE else DATETIME_WIDTH
-            else:
-                parts.append(
-                    f'<c r="{ref}"{self._style(kind, num_format)}>'
-                    f"<v>{value:.16G}</v></c>"
-                )
-                longest = len(str(round(value))) + 5
-            if longest > widths.get(col, 0):
-                widths[col] = longest
-        parts.append("</row>")
-        # Flush whatever xlsxwriter still holds of an earlier row first.
-        ws._write_single_row(row)
-        ws._check_dimensions(row, 0)
-        ws._check_dimensions(row, len(values) - 1)
-        ws.fh.write("".join(parts))
 
     # -- tables --------------------------------------------------------------
 
@@ -510,11 +442,7 @@ class Table:
         if self.sheet.row >= MAX_ROWS:
             self._close_sheet()
             self._start(self.sheet.workbook.sheet(self.sheets[0].name))
-        if self.sheet.fast:
-            self.sheet.fast_row(self.columns, values, formats)
-            self.sheet.row += 1
-        else:
-            self._write(values, formats)
+        self._write(values, formats)
         self.count += 1
 
     def _write(self, values, formats=None, bold=False):

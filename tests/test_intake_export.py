@@ -80,8 +80,10 @@ class TestIntakeExport(ReportCase):
             )
         )
         action = wizard.action_export()
-        self.assertEqual(action["type"], "ir.actions.act_url")
-        self.assertIn(f"id={wizard.id}", action["url"])
+        self.assertEqual(
+            (action["type"], action["res_id"], wizard.state),
+            ("ir.actions.act_window", wizard.id, "done"),
+        )
         content = base64.b64decode(wizard.file_data)
         return wizard, openpyxl.load_workbook(io.BytesIO(content))
 

@@ -1,4 +1,7 @@
+import io
 from datetime import timedelta
+
+import openpyxl
 
 from odoo import fields
 from odoo.tests import HttpCase, tagged
@@ -152,3 +155,23 @@ class TestReportsTour(HttpCase):
         # The funnel counts two at Contact Made: the other salesperson's
         # lead is hidden by the same rule that hides it in the pipeline.
         self.start_tour("/odoo", "crm_law_milestones_reports", login="tour_reports")
+
+        # The workbook the tour exported downloads with the user's session
+        # and holds the same two leads.
+        export = self.env["crm.intake.export"].search(
+            [("create_uid", "=", self.intake_user.id)]
+        )
+        self.assertEqual(len(export), 1)
+        self.authenticate("tour_reports", "tour_reports")
+        response = self.url_open(
+            f"/web/content/crm.intake.export/{export.id}/file_data"
+            "?filename_field=file_name&download=true"
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(export.file_name, response.headers["Content-Disposition"])
+        book = openpyxl.load_workbook(io.BytesIO(response.content))
+        self.assertIn("Funnel", book.sheetnames)
+        funnel = {row[0]: row[1] for row in book["Funnel"].iter_rows(values_only=True)}
+        self.assertEqual(funnel["Contact Made"], 2)
+        leads = [row[1] for row in book["Leads"].iter_rows(min_row=2, values_only=True)]
+        self.assertEqual(sorted(leads), ["Tour Report One", "Tour Report Two"])

@@ -581,8 +581,16 @@ def cmd_pot(args):
     drop_db(python, odoo, db)
     try:
         subprocess.run(
-            odoo_cmd(python, odoo, "-d", db, "-i", MODULE, "--stop-after-init")
-            + ["--log-level=warn"],
+            odoo_cmd(
+                python,
+                odoo,
+                "-d",
+                db,
+                "-i",
+                MODULE,
+                "--stop-after-init",
+                "--log-level=warn",
+            ),
             check=True,
         )
         # `i18n export` writes <module>/i18n/<module>.pot in the module's own

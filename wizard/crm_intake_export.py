@@ -11,6 +11,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command, Domain
+from odoo.tools import SQL
 from odoo.tools.misc import get_lang
 
 from ..lib import flow, milestones
@@ -84,7 +85,10 @@ class CrmIntakeExport(models.TransientModel):
     include_log = fields.Boolean(
         "Transition Log", default=True, help="Every move of every lead."
     )
-    file_data = fields.Binary("Workbook", readonly=True)
+    state = fields.Selection(
+        [("choose", "Choose"), ("done", "Done")], default="choose", required=True
+    )
+    file_data = fields.Binary("Workbook", readonly=True, attachment=False)
     file_name = fields.Char(readonly=True)
 
     @api.model
@@ -118,7 +122,8 @@ class CrmIntakeExport(models.TransientModel):
     # ------------------------------------------------------------
 
     def action_export(self):
-        """Write the workbook and hand it to the browser."""
+        """Write the workbook; the dialog then offers it for download, as
+        Odoo's own translation export does."""
         self.ensure_one()
         self._check_filters()
         started = time.perf_counter()
@@ -127,6 +132,7 @@ class CrmIntakeExport(models.TransientModel):
             {
                 "file_data": base64.b64encode(content),
                 "file_name": self._file_name(),
+                "state": "done",
             }
         )
         _logger.info(
@@ -136,10 +142,12 @@ class CrmIntakeExport(models.TransientModel):
             time.perf_counter() - started,
         )
         return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/?model={self._name}&id={self.id}"
-            "&field=file_data&filename_field=file_name&download=true",
-            "target": "self",
+            "type": "ir.actions.act_window",
+            "name": self.env._("Intake Workbook"),
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
         }
 
     # ------------------------------------------------------------
@@ -446,6 +454,7 @@ class _WorkbookWriter:
         self.env = wizard.env
         self.names = wizard._milestone_names()
         self.tz = self.env["crm.milestone.report.mixin"]._user_timezone()
+        self.local_time = wb.LocalTime(self.tz)
         self.conflict_details = self.env.user.has_group(CONFLICT_GROUP)
         self.related = _NameCache(self.env, wizard._money_format)
         self.labels = self.selection_labels()
@@ -480,7 +489,7 @@ class _WorkbookWriter:
                 return file.read()
 
     def local(self, value):
-        return wb.local_naive(value, self.tz)
+        return self.local_time(value)
 
     def label(self, role):
         return self.names.get(role, role) if role else None
@@ -784,18 +793,22 @@ class _WorkbookWriter:
             log_table = book.sheet(self.env._("Transition Log")).table(
                 self.log_columns()
             )
-        leads = wizard._leads()
-        log_model = self.env["crm.lead.milestone.log"]
+        domain = wizard._lead_domain()
         outcomes = wizard._outcomes_by_lead() if lead_table else {}
-        lead_ids = leads.search(wizard._lead_domain(), order="create_date, id").ids
+        lead_ids = wizard._leads().search(domain, order="create_date, id").ids
         for start in range(0, len(lead_ids), BATCH_SIZE):
             batch = lead_ids[start : start + BATCH_SIZE]
-            rows = leads.browse(batch).read(list(self.LEAD_FIELDS), load=None)
-            moves = log_model.search_read(
-                [("lead_id", "in", batch)],
-                list(self.LOG_FIELDS),
-                order="date, id",
-                load=None,
+            rows = self.fetch(
+                "crm.lead",
+                domain & Domain("id", "in", batch),
+                self.LEAD_FIELDS,
+                "create_date, id",
+            )
+            moves = self.fetch(
+                "crm.lead.milestone.log",
+                Domain("lead_id", "in", batch),
+                self.LOG_FIELDS,
+                "date, id",
             )
             by_lead = defaultdict(list)
             for move in moves:
@@ -821,6 +834,22 @@ class _WorkbookWriter:
             lead_table.close()
         if log_table:
             log_table.close()
+
+    def fetch(self, model, domain, field_names, order):
+        """The plain column values (dicts) of the records of ``model`` in
+        ``domain``: the ORM's own query, so record rules, field groups and
+        archived records count as in a search, without building records for
+        hundreds of thousands of rows."""
+        records = self.env[model].with_context(active_test=False)
+        query = records._search(domain, order=order)
+        columns = []
+        for name in ("id", *field_names):
+            value = records._field_to_sql(query.table, name, query)
+            if records._fields[name].type in ("float", "monetary"):
+                # Numeric columns come back as Decimal: cells want floats.
+                value = SQL("%s::float8", value)
+            columns.append(SQL("%s AS %s", value, SQL.identifier(name)))
+        return self.env.execute_query_dict(query.select(*columns))
 
     def selection_labels(self):
         """Translated labels of the selections the lead list shows."""

@@ -16,6 +16,7 @@ from workbook import (
     PERCENT,
     Column,
     IntakeWorkbook,
+    LocalTime,
     clean_text,
     cut,
     excel_date_format,
@@ -133,6 +134,34 @@ def test_local_naive():
     assert local_naive(datetime.date(2026, 1, 2), ZoneInfo("UTC")) == datetime.date(
         2026, 1, 2
     )
+
+
+def test_local_time_matches_local_naive_across_daylight_saving_changes():
+    # Chicago and London change by an hour at 02:00 and 01:00 local time,
+    # Lord Howe Island by half an hour, Kathmandu keeps +05:45 all year.
+    days = (
+        datetime.datetime(2026, 3, 8),
+        datetime.datetime(2026, 3, 29),
+        datetime.datetime(2026, 4, 5),
+        datetime.datetime(2026, 10, 4),
+        datetime.datetime(2026, 10, 25),
+        datetime.datetime(2026, 11, 1),
+    )
+    step = datetime.timedelta(minutes=7)
+    for name in (
+        "America/Chicago",
+        "Europe/London",
+        "Australia/Lord_Howe",
+        "Asia/Kathmandu",
+    ):
+        tz = ZoneInfo(name)
+        local = LocalTime(tz)
+        for day in days:
+            moment = day - datetime.timedelta(hours=14)
+            while moment < day + datetime.timedelta(hours=14):
+                assert local(moment) == local_naive(moment, tz), (name, moment)
+                moment += step
+    assert LocalTime(ZoneInfo("UTC"))(None) is None
 
 
 # ---------------------------------------------------------------------------

@@ -17,7 +17,8 @@ function openReport(menuXmlid, content) {
 }
 
 // A partner reads where leads thin out (funnel), where they go (flow
-// matrix) and the picture of it (flow diagram).
+// matrix) and the picture of it (flow diagram), then takes it all away as
+// a workbook.
 registry.category("web_tour.tours").add("crm_law_milestones_reports", {
     url: "/odoo",
     steps: () => [
@@ -41,6 +42,24 @@ registry.category("web_tour.tours").add("crm_law_milestones_reports", {
         {
             trigger: ".o_crm_flow_diagram canvas",
             content: "The diagram is drawn",
+        },
+        ...openReport("crm_intake_export_menu", "Open the intake workbook export"),
+        {
+            trigger: ".modal button[name=action_export]",
+            content: "Export the last twelve months",
+            run: "click",
+        },
+        {
+            trigger: ".modal .o_field_binary a:contains('.xlsx')",
+            content: "The workbook is ready to download",
+        },
+        {
+            trigger: ".modal .modal-footer button:contains('Close')",
+            content: "Close the dialog",
+            run: "click",
+        },
+        {
+            trigger: "body:not(:has(.modal))",
         },
     ],
 });
