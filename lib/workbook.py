@@ -317,8 +317,12 @@ class IntakeWorkbook:
         return self.format((kind, code, bold), **properties)
 
     def sheet(self, name):
-        """A new sheet with a legal, unique name."""
-        sheet = Sheet(self, self.book.add_worksheet(sheet_name(name, self._taken)))
+        """A new sheet with a legal, unique name, printed landscape and one
+        page wide."""
+        worksheet = self.book.add_worksheet(sheet_name(name, self._taken))
+        worksheet.set_landscape()
+        worksheet.fit_to_pages(1, 0)
+        sheet = Sheet(self, worksheet)
         self.sheets.append(sheet)
         return sheet
 
@@ -433,6 +437,8 @@ class Table:
             )
         if self.freeze:
             sheet.ws.freeze_panes(sheet.row + 1, 0)
+            # Printed, each page starts with the header row too.
+            sheet.ws.repeat_rows(sheet.row)
         sheet.row += 1
         self.first_row = sheet.row
 

@@ -51,8 +51,8 @@ class ResCompany(models.Model):
     intake_auto_contact_info = fields.Boolean(
         "Move Leads With Contact Details",
         default=True,
-        help="A lead in Awaiting Info whose email or phone is filled in moves "
-        "to Contact Info Received, logged like any other move.",
+        help="A lead in Awaiting Info given an email, a phone or a contact "
+        "moves to Contact Info Received, logged like any other move.",
     )
     waiting_review_days = fields.Integer(
         "Waiting On Review (Days)",

@@ -6,7 +6,8 @@
         [--click "CSS selector" ...]
 
 ``--click`` (once per ``--path``, ``""`` for none) clicks an element, such as
-a notebook tab, before the picture is taken.
+a notebook tab, before the picture is taken; ``--scroll`` (the same way)
+scrolls an element to the top of the window, such as a settings block.
 
 Drives Debian's chromium over the DevTools protocol (websocket-client, which
 the tooling's virtual environment has); used for the screenshots in
@@ -108,8 +109,10 @@ def main():
     parser.add_argument("--height", type=int, default=1000)
     parser.add_argument("--wait", type=float, default=6.0)
     parser.add_argument("--click", action="append", default=[])
+    parser.add_argument("--scroll", action="append", default=[])
     args = parser.parse_args()
     clicks = args.click + [""] * (len(args.path) - len(args.click))
+    scrolls = args.scroll + [""] * (len(args.path) - len(args.scroll))
 
     session = _session_id(args.url, args.db, args.login, args.password)
     browser = Browser(args.width, args.height)
@@ -119,15 +122,18 @@ def main():
         browser.call(
             "Network.setCookie", name="session_id", value=session, domain=host, path="/"
         )
-        for path, out, click in zip(args.path, args.out, clicks, strict=True):
+        pages = zip(args.path, args.out, clicks, scrolls, strict=True)
+        for path, out, click, scroll in pages:
             browser.call("Page.navigate", url=args.url + path)
             time.sleep(args.wait)
-            if click:
-                browser.call(
-                    "Runtime.evaluate",
-                    expression=f"document.querySelector({json.dumps(click)}).click()",
-                )
-                time.sleep(2)
+            for selector, action in ((click, "click()"), (scroll, "scrollIntoView()")):
+                if selector:
+                    browser.call(
+                        "Runtime.evaluate",
+                        expression=f"document.querySelector({json.dumps(selector)})"
+                        f".{action}",
+                    )
+                    time.sleep(2)
             shot = browser.call("Page.captureScreenshot", format="png")
             with open(out, "wb") as image:
                 image.write(base64.b64decode(shot["data"]))
