@@ -485,6 +485,76 @@ def run_odoo_suite(python, odoo, tags):
     return total - failed - errors, bad
 
 
+# A database with Odoo's own CRM demo data: its leads sit in crm's stock
+# stages, which the module must keep (with no role) and backfill.
+DEMO_CHECK_SQL = """
+SELECT (SELECT count(*) FROM crm_lead) AS leads,
+       (SELECT count(*) FROM crm_lead lead
+         WHERE NOT EXISTS (SELECT 1 FROM crm_lead_milestone_log log
+                            WHERE log.lead_id = lead.id)) AS leads_without_log,
+       (SELECT count(*) FROM crm_stage WHERE milestone_role IS NULL) AS stock_stages,
+       (SELECT count(*) FROM crm_stage WHERE milestone_role IS NOT NULL) AS milestones
+"""
+
+
+def run_demo_install(python, odoo):
+    """Install crm with its demo data, then the module, then upgrade it, on a
+    throwaway database; check every demo lead got its log row. Returns
+    (passed, failed) checks."""
+    db = f"clm_demo_{os.getpid()}"
+    drop_db(python, odoo, db)
+    log = Path(tempfile.gettempdir()) / f"{db}.log"
+    log.write_text("")
+    say(f"odoo: CRM demo database {db} (full log: {log})")
+    passed = 0
+    try:
+        for step, args in (
+            ("crm with demo data", ["-i", "crm", "--with-demo"]),
+            (f"install of {MODULE} on it", ["-i", MODULE]),
+            (f"upgrade of {MODULE} on it", ["-u", MODULE]),
+        ):
+            rc, text = run_odoo(
+                python,
+                odoo,
+                log,
+                "-d",
+                db,
+                "--stop-after-init",
+                "--log-level=info",
+                *args,
+            )
+            if rc or re.search(r" (ERROR|CRITICAL) ", text):
+                say(f"odoo: {step} failed; see {log}")
+                return passed, 1
+            say(f"odoo: {step} OK")
+            passed += step != "crm with demo data"
+        probe = subprocess.run(
+            [
+                str(python),
+                "-c",
+                "import sys, psycopg2\n"
+                "with psycopg2.connect(dbname=sys.argv[1]) as conn:\n"
+                "    cr = conn.cursor(); cr.execute(sys.argv[2])\n"
+                "    print(*cr.fetchone())",
+                db,
+                DEMO_CHECK_SQL,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        leads, without_log, stock, roles = map(int, probe.stdout.split())
+    finally:
+        drop_db(python, odoo, db)
+    ok = leads > 0 and without_log == 0 and stock > 0 and roles >= 10
+    say(
+        f"odoo: demo data kept: {leads} leads, {without_log} without a log row, "
+        f"{stock} stock stages kept, {roles} milestone stages: "
+        + ("OK" if ok else "WRONG")
+    )
+    return passed + ok, 0 if ok else 1
+
+
 def ensure_browser():
     """Chromium runs Odoo's browser tests; without it they are skipped."""
     if shutil.which("chromium") or shutil.which("google-chrome"):
@@ -545,6 +615,9 @@ def cmd_test(args):
     say(f"pytest: {p} passed, {f} failed, {s} skipped")
     if odoo is not None:
         p, f = run_odoo_suite(python, odoo, args.tags)
+        if args.tags == ODOO_TEST_TAGS:
+            demo_passed, demo_failed = run_demo_install(python, odoo)
+            p, f = p + demo_passed, f + demo_failed
         passed, failed = passed + p, failed + f
         say(f"odoo suite: {p} passed, {f} failed")
     else:
