@@ -222,6 +222,24 @@ def drop_db(python, odoo, name):
     subprocess.run(["dropdb", "--if-exists", name], check=False, capture_output=True)
 
 
+def install_module(python, odoo, db, *extra):
+    """Install the module on ``db`` (created if missing), quietly."""
+    subprocess.run(
+        odoo_cmd(
+            python,
+            odoo,
+            "-d",
+            db,
+            "-i",
+            MODULE,
+            "--stop-after-init",
+            "--log-level=warn",
+            *extra,
+        ),
+        check=True,
+    )
+
+
 def prepare(fetch=True):
     odoo = find_odoo(fetch=fetch)
     if odoo is None:
@@ -252,21 +270,8 @@ def cmd_run(args):
     db = args.database or "clm_" + datetime.datetime.now().strftime("%Y%m%d_%H%M%S")
     drop_db(python, odoo, db)
     say(f"Installing {MODULE} on the new database {db} ...")
-    subprocess.run(
-        odoo_cmd(
-            python,
-            odoo,
-            "-d",
-            db,
-            "-i",
-            MODULE,
-            "--stop-after-init",
-            # Odoo 19 loads no demo data unless asked.
-            *(["--with-demo"] if args.with_demo else []),
-            "--log-level=warn",
-        ),
-        check=True,
-    )
+    # Odoo 19 loads no demo data unless asked.
+    install_module(python, odoo, db, *(["--with-demo"] if args.with_demo else []))
     say(f"Loading the sample firm ({args.leads} leads) ...")
     subprocess.run(
         [
@@ -653,19 +658,7 @@ def cmd_pot(args):
     db = f"clm_pot_{os.getpid()}"
     drop_db(python, odoo, db)
     try:
-        subprocess.run(
-            odoo_cmd(
-                python,
-                odoo,
-                "-d",
-                db,
-                "-i",
-                MODULE,
-                "--stop-after-init",
-                "--log-level=warn",
-            ),
-            check=True,
-        )
+        install_module(python, odoo, db)
         # `i18n export` writes <module>/i18n/<module>.pot in the module's own
         # folder, which is this checkout.
         subprocess.run(
