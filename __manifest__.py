@@ -2,7 +2,7 @@
     "name": "Law Firm Intake Milestones",
     "summary": "Ten legal-intake milestones on the CRM pipeline, with a "
     "transition log of every move",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Sales/CRM",
     "author": "crm_law_milestones contributors",
     "license": "LGPL-3",

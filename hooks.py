@@ -17,8 +17,7 @@ CRM_STOCK_STAGES = (
 def post_init_hook(env):
     _remove_unused_stock_stages(env)
     _backfill_milestone_log(env)
-    # Consult and retainer dates of leads already past those milestones.
-    env["crm.lead"].with_context(active_test=False).search([])._milestone_stamp_dates()
+    _backfill_milestone_summary(env)
 
 
 def _remove_unused_stock_stages(env):
@@ -80,4 +79,19 @@ def _backfill_milestone_log(env):
         "crm_law_milestones: backfilled the milestone log with %s entry row(s) "
         "for existing leads",
         env.cr.rowcount,
+    )
+
+
+def _backfill_milestone_summary(env):
+    """Derive every log row's stays and every lead's summary of its log (and
+    its consult and retainer dates): at install, for the backfilled entry
+    rows, and on upgrade from a version without these columns. Then fresh
+    planner statistics for the columns the reports filter and group on."""
+    rows, leads = env["crm.lead.milestone.log"]._refresh_summary()
+    env.cr.execute(SQL("ANALYZE crm_lead_milestone_log, crm_lead"))
+    _logger.info(
+        "crm_law_milestones: derived the milestone summary of %s lead(s) and "
+        "the stays of %s log row(s)",
+        leads,
+        rows,
     )

@@ -17,6 +17,14 @@ _logger = logging.getLogger(__name__)
 # of the main path only with a conflict check that passed. Waiting On is not
 # gated: a lead waits on its way, and the gate stops it where it goes next.
 CONFLICT_PASSING = frozenset({"clear", "waived"})
+# Which status a merge keeps: a hit outweighs any clearance.
+CONFLICT_SEVERITY = {
+    "clear": 0,
+    "waived": 0,
+    "not_run": 0,
+    "potential": 1,
+    "conflict": 2,
+}
 INTAKE_MANAGER_GROUP = "crm_law_milestones.group_intake_manager"
 
 # The lead's date fields stamped from the log: the latest entry into the role.
@@ -25,6 +33,14 @@ MILESTONE_DATE_FIELDS = {
     milestones.RETAINER_SIGNED: "retainer_signed_date",
     milestones.RETAINER_FUNDED: "retainer_funded_date",
 }
+# The lead's fields summing up its log, kept by crm.lead.milestone.log in the
+# statement that writes the rows (see _summary_statement there).
+LEAD_SUMMARY_FIELDS = (
+    "milestone_furthest",
+    "milestone_last_open",
+    "milestone_move_count",
+    "speed_to_lead_hours",
+)
 
 
 class CrmLead(models.Model):
@@ -103,6 +119,39 @@ class CrmLead(models.Model):
     initial_consult_date = fields.Datetime(readonly=True, copy=False)
     retainer_signed_date = fields.Datetime(readonly=True, copy=False)
     retainer_funded_date = fields.Datetime(readonly=True, copy=False)
+
+    # What the transition log says about the lead, kept by
+    # crm.lead.milestone.log in the statement that writes its rows (and on
+    # merges and log deletions), so the reports need not aggregate the log.
+    milestone_furthest = fields.Selection(
+        [(role, milestones.ROLE_LABELS[role]) for role in milestones.MAIN_PATH],
+        "Furthest Milestone",
+        readonly=True,
+        copy=False,
+        help="The furthest milestone of the main path the lead ever entered.",
+    )
+    milestone_last_open = fields.Selection(
+        [(role, milestones.ROLE_LABELS[role]) for role in milestones.MAIN_PATH[:-1]],
+        "Last Open Milestone",
+        readonly=True,
+        copy=False,
+        help="The open milestone of the main path (Awaiting Info to Retainer "
+        "Signed) the lead was in most recently.",
+    )
+    milestone_move_count = fields.Integer(
+        "Milestone Moves",
+        readonly=True,
+        copy=False,
+        help="Rows of the lead's transition log, its creation included.",
+    )
+    speed_to_lead_hours = fields.Float(
+        "Speed to Lead (hours)",
+        readonly=True,
+        copy=False,
+        aggregator="avg",
+        help="Hours from the lead's first entry into Contact Info Received to "
+        "its first move on to a later open milestone.",
+    )
 
     # Intake and conflict check (methods in the INTAKE AND CONFLICT CHECK
     # section below)
@@ -239,6 +288,7 @@ class CrmLead(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        vals_list = [self._milestone_clean_vals(vals) for vals in vals_list]
         vals_list = [self._conflict_create_vals(vals) for vals in vals_list]
         self._conflict_gate_create(vals_list)
         vals_list = [self._milestone_closing_vals(vals) for vals in vals_list]
@@ -259,6 +309,8 @@ class CrmLead(models.Model):
     def write(self, vals):
         # The conflict gate and who may set conflict fields: before anything
         # is written, so a refused bulk write writes nothing.
+        vals = self._milestone_clean_vals(vals)
+        self._milestone_check_refusable(vals)
         vals = self._conflict_write_vals(vals)
         if "stage_id" in vals:
             self._conflict_gate(vals)
@@ -316,6 +368,93 @@ class CrmLead(models.Model):
             )
         self._milestone_auto_contact_info(vals)
         return result
+
+    # Stamped by the module itself (from the log, or when an intake manager
+    # allows a bypass): a value given by hand would be a false record.
+    _SYSTEM_STAMPED_FIELDS = frozenset(
+        {
+            *MILESTONE_DATE_FIELDS.values(),
+            *LEAD_SUMMARY_FIELDS,
+            "conflict_gate_bypass_user_id",
+            "conflict_gate_bypass_date",
+        }
+    )
+
+    def _milestone_refuse_unwon(self):
+        won = self.filtered(lambda lead: lead.won_status == "won")
+        if won:
+            raise UserError(
+                self.env._(
+                    "%(leads)s: won leads cannot be refused. Move them back to "
+                    "an open milestone first.",
+                    leads=", ".join(won.mapped("display_name")),
+                )
+            )
+
+    def _milestone_check_refusable(self, vals):
+        """A funded (won) lead is refused by no path: not the button, not a
+        kanban drag, not an import."""
+        if vals.get("stage_id"):
+            stage = self.env["crm.stage"].browse(vals["stage_id"])
+            if stage.milestone_role == milestones.REFUSED:
+                self._milestone_refuse_unwon()
+
+    def _milestone_clean_vals(self, vals):
+        """Refuse values the milestone rules cannot trust: a stage that is no
+        stage id, and fields the module stamps itself."""
+        stamped = {name for name in self._SYSTEM_STAMPED_FIELDS if vals.get(name)}
+        if stamped and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "%(leads)s: %(fields)s are recorded by the intake module "
+                    "(from the milestone log, or when a bypass is allowed) and "
+                    "cannot be set by hand. Leave them out.",
+                    leads=vals.get("name") or ", ".join(self.mapped("display_name")),
+                    fields=", ".join(
+                        self._fields[name].string for name in sorted(stamped)
+                    ),
+                )
+            )
+        if "stage_id" not in vals:
+            return vals
+        stage_id = vals["stage_id"]
+        if isinstance(stage_id, models.BaseModel) and len(stage_id) <= 1:
+            stage_id = stage_id.id
+        if stage_id is None:
+            stage_id = False
+        # bool is an int subclass: True is no stage id.
+        valid = stage_id is False or (
+            type(stage_id) is int
+            and stage_id > 0
+            and self.env["crm.stage"].browse(stage_id).exists()
+        )
+        if not valid:
+            raise ValidationError(
+                self.env._(
+                    "%(leads)s: %(value)r is not a stage. Give the id of an "
+                    "existing stage (CRM > Configuration > Stages), or False "
+                    "for none.",
+                    leads=vals.get("name") or ", ".join(self.mapped("display_name")),
+                    value=vals["stage_id"],
+                )
+            )
+        return {**vals, "stage_id": stage_id}
+
+    def _merge_opportunity(
+        self, user_id=False, team_id=False, auto_unlink=True, max_length=5
+    ):
+        head = super()._merge_opportunity(
+            user_id=user_id,
+            team_id=team_id,
+            auto_unlink=auto_unlink,
+            max_length=max_length,
+        )
+        # The merged leads' log rows now belong to the head: its stays and
+        # summary cover the whole history (merged leads kept, if any, have
+        # none left). One statement: crm merges in bulk on lead assignment.
+        kept = head if auto_unlink else self
+        self.env["crm.lead.milestone.log"]._refresh_summary(kept.ids)
+        return head
 
     def _merge_dependences(self, opportunities):
         result = super()._merge_dependences(opportunities)
@@ -402,15 +541,7 @@ class CrmLead(models.Model):
                     partner=referred_to_id,
                 )
             )
-        won = self.filtered(lambda lead: lead.won_status == "won")
-        if won:
-            raise UserError(
-                self.env._(
-                    "%(leads)s: won leads cannot be refused. Move them back to "
-                    "an open milestone first.",
-                    leads=", ".join(won.mapped("display_name")),
-                )
-            )
+        self._milestone_refuse_unwon()
         if reason.requires_referral and not referred_to_id:
             raise UserError(
                 self.env._(
@@ -821,8 +952,7 @@ class CrmLead(models.Model):
                 self.env._(
                     "%(leads)s: the conflict status (%(fields)s) follows the "
                     "conflict check. Run the check, record a sign-off, or, as "
-                    "a Conflict Check attorney, override the status with a "
-                    "reason.",
+                    "an attorney, override the status with a reason.",
                     leads=lead_names or ", ".join(self.mapped("display_name")),
                     fields=", ".join(sorted(review)),
                 )
@@ -896,9 +1026,8 @@ class CrmLead(models.Model):
         companies = self.company_id | self.env.company
         if not any(companies.mapped("conflict_gate")):
             return
-        adds_party = any(
-            isinstance(command, (list, tuple)) and command[0] == Command.CREATE
-            for command in vals.get("party_ids", ())
+        changes_parties = self._conflict_party_commands_change(
+            vals.get("party_ids", ())
         )
         blocked = self.filtered(
             lambda lead: (
@@ -907,12 +1036,27 @@ class CrmLead(models.Model):
                     stage,
                     vals.get("conflict_status", lead.conflict_status),
                     vals.get("conflict_gate_bypass", lead.conflict_gate_bypass),
-                    adds_party or lead.conflict_stale,
+                    changes_parties or lead.conflict_stale,
                 )
             )
         )
         if blocked:
-            self._conflict_gate_refuse(blocked, stage)
+            self._conflict_gate_refuse(blocked, stage, parties_changed=changes_parties)
+
+    @api.model
+    def _conflict_party_commands_change(self, commands):
+        """Whether ``party_ids`` commands add or change a party the check
+        would have to search again: a new line, one linked from elsewhere, or
+        a new name, role, contact or lead."""
+        checked = self.env["crm.lead.party"]._CHECKED_FIELDS
+        for command in commands or ():
+            if not isinstance(command, (list, tuple)) or not command:
+                continue
+            if command[0] in (Command.CREATE, Command.LINK, Command.SET):
+                return True
+            if command[0] == Command.UPDATE and checked.intersection(command[2] or {}):
+                return True
+        return False
 
     def _conflict_gate_create(self, vals_list):
         """The gate for leads created straight into a gated milestone."""
@@ -951,7 +1095,9 @@ class CrmLead(models.Model):
         for lead in self.filtered("conflict_gate_bypass"):
             lead._conflict_post_bypass(lead.conflict_gate_bypass_reason)
 
-    def _conflict_gate_refuse(self, blocked, stage, new_names=None, status=None):
+    def _conflict_gate_refuse(
+        self, blocked, stage, new_names=None, status=None, parties_changed=False
+    ):
         """Log the refusal on one line and raise the error naming each lead."""
         status_labels = dict(
             self._fields["conflict_status"]._description_selection(self.env)
@@ -962,8 +1108,11 @@ class CrmLead(models.Model):
                     "%(lead)s: %(status)s%(stale)s",
                     lead=lead.display_name,
                     status=status_labels[lead.conflict_status],
-                    stale=self.env._(", a party added since the last check")
-                    if lead.conflict_stale
+                    stale=self.env._(
+                        ", but a party was added or changed since the check: "
+                        "run it again"
+                    )
+                    if lead.conflict_stale or parties_changed
                     else "",
                 )
                 for lead in blocked
@@ -1091,6 +1240,37 @@ class CrmLead(models.Model):
         runs = opportunities.sudo().conflict_check_ids
         if runs:
             runs.sudo().write({"lead_id": self.id})
+
+        # A merge must not wash a hit away: the surviving lead takes the
+        # gravest status of the merged leads, with the run that found it.
+        gravest = max(
+            self | opportunities,
+            key=lambda lead: CONFLICT_SEVERITY[lead.conflict_status],
+        )
+        if (
+            CONFLICT_SEVERITY[gravest.conflict_status]
+            > CONFLICT_SEVERITY[self.conflict_status]
+        ):
+            labels = dict(
+                self._fields["conflict_status"]._description_selection(self.env)
+            )
+            self.sudo().write(
+                {
+                    "conflict_status": gravest.conflict_status,
+                    "conflict_check_id": gravest.conflict_check_id.id,
+                    "conflict_waived_by_id": False,
+                    "conflict_waiver_reason": False,
+                }
+            )
+            self.message_post(
+                body=self.env._(
+                    "Merged with %(lead)s, whose conflict check says %(status)s: "
+                    "this lead keeps that status until an attorney reviews it.",
+                    lead=gravest.display_name,
+                    status=labels[gravest.conflict_status],
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
 
     def action_run_conflict_check(self):
         self.env["crm.conflict.check"]._run_for_leads(self)
@@ -1221,46 +1401,6 @@ class CrmLead(models.Model):
             stage = self._milestone_stage_for(team, milestones.CONTACT_INFO_RECEIVED)
             if stage:
                 team_leads.write({"stage_id": stage.id})
-
-    def _milestone_stamp_dates(self):
-        """Set the consult and retainer dates from the log, for leads whose
-        rows were written outside ``crm.lead`` (install, imports of history)."""
-        self.env["crm.lead.milestone.log"].flush_model()
-        self.flush_model(list(MILESTONE_DATE_FIELDS.values()))
-        assignments = SQL(", ").join(
-            SQL(
-                "%s = COALESCE(dated.%s, lead.%s)",
-                SQL.identifier(field),
-                SQL.identifier(field),
-                SQL.identifier(field),
-            )
-            for field in MILESTONE_DATE_FIELDS.values()
-        )
-        columns = SQL(", ").join(
-            SQL(
-                "MAX(log.date) FILTER (WHERE log.to_role = %s) AS %s",
-                role,
-                SQL.identifier(field),
-            )
-            for role, field in MILESTONE_DATE_FIELDS.items()
-        )
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE crm_lead lead
-                   SET %(assignments)s
-                  FROM (SELECT log.lead_id, %(columns)s
-                          FROM crm_lead_milestone_log log
-                         WHERE log.lead_id = ANY(%(ids)s)
-                      GROUP BY log.lead_id) dated
-                 WHERE dated.lead_id = lead.id
-                """,
-                assignments=assignments,
-                columns=columns,
-                ids=self.ids,
-            )
-        )
-        self.invalidate_recordset(list(MILESTONE_DATE_FIELDS.values()))
 
     def _milestone_activity_user(self):
         """Who is reminded about a lead: its salesperson, else the team

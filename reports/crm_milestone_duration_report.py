@@ -1,17 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..lib import milestones
 from .crm_milestone_report_mixin import LEAD_COLUMNS, NO_MILESTONE
-
-# Speed to lead ends at the first move from Contact Info Received to one of
-# these: an open milestone further along the main path.
-ANSWERED_ROLES = (
-    milestones.CONTACT_MADE,
-    milestones.APPOINTMENT_MADE,
-    milestones.INITIAL_CONSULT,
-    milestones.RETAINER_SIGNED,
-)
 
 
 class CrmMilestoneDurationReport(models.Model):
@@ -24,7 +14,7 @@ class CrmMilestoneDurationReport(models.Model):
     Speed to lead is set on one row per lead at most: the first move out of
     Contact Info Received to a later open milestone (Contact Made .. Retainer
     Signed), measured from the lead's first entry into Contact Info Received.
-    Leads never answered have none.
+    Leads never answered have none. The log keeps it on that row.
     """
 
     _name = "crm.milestone.duration.report"
@@ -45,6 +35,7 @@ class CrmMilestoneDurationReport(models.Model):
             "to_role",
             "move_kind",
             "duration_days",
+            "speed_to_lead_hours",
         ],
     }
 
@@ -83,38 +74,18 @@ class CrmMilestoneDurationReport(models.Model):
                    COALESCE(log.to_role, %(none)s) AS next_milestone,
                    log.duration_days AS days,
                    log.duration_days AS median_days,
-                   answered.hours AS speed_to_lead_hours,
-                   answered.hours AS speed_to_lead_median_hours,
+                   log.speed_to_lead_hours,
+                   log.speed_to_lead_hours AS speed_to_lead_median_hours,
                    1 AS lead_count,
                    lead.id AS lead_id,
                    lead.create_date AS lead_create_date,
                    %(lead_columns)s
               FROM crm_lead_milestone_log log
               JOIN crm_lead lead ON lead.id = log.lead_id
-              LEFT JOIN (
-                    SELECT DISTINCT ON (move.lead_id)
-                           move.id,
-                           EXTRACT(EPOCH FROM move.date - entry.date) / 3600.0
-                               AS hours
-                      FROM (
-                            SELECT lead_id, MIN(date) AS date
-                              FROM crm_lead_milestone_log
-                             WHERE to_role = %(received)s
-                             GROUP BY lead_id
-                           ) entry
-                      JOIN crm_lead_milestone_log move
-                        ON move.lead_id = entry.lead_id
-                       AND move.date >= entry.date
-                     WHERE move.from_role = %(received)s
-                       AND move.to_role IN %(answered)s
-                     ORDER BY move.lead_id, move.date, move.id
-                   ) answered ON answered.id = log.id
              WHERE log.move_kind != 'entry'
             """,
             none=NO_MILESTONE,
             lead_columns=self._lead_columns("lead"),
-            received=milestones.CONTACT_INFO_RECEIVED,
-            answered=ANSWERED_ROLES,
         )
 
     @api.model

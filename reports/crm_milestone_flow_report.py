@@ -12,6 +12,19 @@ from .crm_milestone_report_mixin import LEAD_COLUMNS, NO_MILESTONE
 
 # The from-side of a lead's first row: it was created there.
 CREATED = "created"
+# Context key of the log's flag counting a grouped read's distinct leads.
+FIRST_FLAG = "crm_milestone_first_flag"
+# The row's fields that can split one lead's rows among groups.
+MOVE_FIELDS = frozenset({"from_milestone", "to_milestone", "move_kind"})
+# By the move fields a read groups on, the log's flag of the first row of
+# each lead in each group (the kind of move follows from the two milestones).
+FIRST_FLAGS = {
+    frozenset(): "lead_first",
+    frozenset({"from_milestone"}): "from_first",
+    frozenset({"to_milestone"}): "to_first",
+    frozenset({"from_milestone", "to_milestone"}): "move_first",
+    MOVE_FIELDS: "move_first",
+}
 
 
 class CrmMilestoneFlowReport(models.Model):
@@ -20,7 +33,9 @@ class CrmMilestoneFlowReport(models.Model):
     One row per transition-log row, creation included, with the lead's
     current team, salesperson, source and company: pivoting from-milestone
     against to-milestone gives the flow matrix. ``__count`` counts moves,
-    ``lead_count`` the distinct leads that made them.
+    ``lead_count`` the distinct leads that made them: in a grouped read whose
+    groups split a lead's rows only by its moves, the lead's first row in
+    each group, which the log marks, so the leads need no sorting.
     """
 
     _name = "crm.milestone.flow.report"
@@ -41,6 +56,7 @@ class CrmMilestoneFlowReport(models.Model):
             "to_role",
             "move_kind",
             "duration_days",
+            *FIRST_FLAGS.values(),
         ],
     }
 
@@ -75,6 +91,10 @@ class CrmMilestoneFlowReport(models.Model):
                    COALESCE(log.to_role, %(none)s) AS to_milestone,
                    log.move_kind,
                    log.duration_days,
+                   log.lead_first,
+                   log.from_first,
+                   log.to_first,
+                   log.move_first,
                    1 AS lead_count,
                    lead.id AS lead_id,
                    lead.create_date AS lead_create_date,
@@ -86,6 +106,26 @@ class CrmMilestoneFlowReport(models.Model):
             none=NO_MILESTONE,
             lead_columns=self._lead_columns("lead"),
         )
+
+    @api.model
+    def _read_group_context(self, domain, groupby, aggregates, having, order):
+        context = super()._read_group_context(
+            domain, groupby, aggregates, having, order
+        )
+        if "lead_count:count_distinct" in aggregates:
+            moves = frozenset({spec.split(":")[0] for spec in groupby} & MOVE_FIELDS)
+            lead_fields = {*LEAD_COLUMNS, "lead_id", "lead_create_date"}
+            # Whatever else the read groups or filters on is the lead's own.
+            names = self._read_group_names(domain, groupby)
+            if moves in FIRST_FLAGS and names <= lead_fields | moves:
+                context[FIRST_FLAG] = FIRST_FLAGS[moves]
+        return context
+
+    def _read_group_select(self, aggregate_spec, query):
+        flag = self.env.context.get(FIRST_FLAG)
+        if aggregate_spec == "lead_count:count_distinct" and flag:
+            return SQL("COUNT(*) FILTER (WHERE %s)", SQL.identifier(self._table, flag))
+        return super()._read_group_select(aggregate_spec, query)
 
     # ------------------------------------------------------------
     # FLOW DIAGRAM

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.fields import Domain
 from odoo.tools import SQL
 
 from ..lib import flow, milestones
@@ -30,11 +31,17 @@ class CrmMilestoneForecastReport(models.Model):
             *LEAD_COLUMNS,
             "stage_id",
             "milestone_role",
+            "milestone_furthest",
             "active",
             "date_last_stage_update",
             "expected_revenue",
         ],
-        "crm.lead.milestone.log": ["lead_id", "date", "to_role"],
+        "crm.lead.milestone.log": [
+            "lead_id",
+            "to_role",
+            "reentered_at",
+            "funding_days",
+        ],
     }
 
     lead_id = fields.Many2one("crm.lead", readonly=True)
@@ -143,57 +150,61 @@ class CrmMilestoneForecastReport(models.Model):
         how many of them were funded. With a day: how many funded leads took
         that many whole days from their last entry into the milestone to
         funding.
+
+        The log marks each lead's last entry into a milestone (no later one:
+        ``reentered_at`` empty) and, up to its last move into Retainer Funded,
+        the days from there to that move (``funding_days``). A funded lead
+        counts its stays up to that move; one without such a move (its stage
+        took the role later) and the lost and refused count them all.
         """
         leads = self.env["crm.lead"].with_context(active_test=False)
-        leads.flush_model(["stage_id", "milestone_role"])
-        self.env["crm.lead.milestone.log"].flush_model(["lead_id", "date", "to_role"])
-        lead_query = leads._search([("milestone_role", "in", self._closed_roles())])
-        return self.env.execute_query(
+        leads.flush_model(["stage_id", "milestone_role", "milestone_furthest"])
+        self.env["crm.lead.milestone.log"].flush_model(
+            ["lead_id", "to_role", "reentered_at", "funding_days"]
+        )
+        funded_role = milestones.RETAINER_FUNDED
+        # Funded leads with a move into Retainer Funded; the other closed ones.
+        funded = Domain("milestone_role", "=", funded_role) & Domain(
+            "milestone_furthest", "=", funded_role
+        )
+        others = Domain("milestone_role", "in", self._closed_roles()) & ~funded
+        lead_id = SQL.identifier(leads._table, "id")
+        # Two simple groupings the planner can split among its workers.
+        groups = self.env.execute_query(
             SQL(
                 """
-                WITH closed AS (%(closed)s),
-                funded AS (
-                    SELECT log.lead_id, MAX(log.date) AS at
-                      FROM crm_lead_milestone_log log
-                      JOIN closed ON closed.id = log.lead_id
-                     WHERE closed.role = %(funded_role)s
-                       AND log.to_role = %(funded_role)s
-                     GROUP BY log.lead_id
-                ),
-                stays AS (
-                    SELECT log.to_role AS role,
-                           funded.at AS funded_at,
-                           MAX(log.date) FILTER (
-                               WHERE funded.at IS NULL OR log.date <= funded.at
-                           ) AS entered
-                      FROM crm_lead_milestone_log log
-                      JOIN closed ON closed.id = log.lead_id
-                      LEFT JOIN funded ON funded.lead_id = log.lead_id
-                     WHERE log.to_role IN %(open_roles)s
-                     GROUP BY log.lead_id, log.to_role, funded.at
-                    HAVING MAX(log.date) FILTER (
-                               WHERE funded.at IS NULL OR log.date <= funded.at
-                           ) IS NOT NULL
-                )
-                SELECT role, NULL::int, COUNT(*), COUNT(funded_at)
-                  FROM stays
-                 GROUP BY role
+                SELECT log.to_role, TRUE, log.funding_days, COUNT(*)
+                  FROM crm_lead_milestone_log log
+                 WHERE log.funding_days IS NOT NULL
+                   AND log.lead_id IN (%(funded)s)
+                 GROUP BY 1, 3
                  UNION ALL
-                SELECT role,
-                       FLOOR(EXTRACT(EPOCH FROM funded_at - entered) / 86400.0)::int,
-                       COUNT(*), COUNT(*)
-                  FROM stays
-                 WHERE funded_at IS NOT NULL
-                 GROUP BY 1, 2
+                SELECT log.to_role, FALSE, NULL, COUNT(*)
+                  FROM crm_lead_milestone_log log
+                 WHERE log.to_role IN %(open_roles)s
+                   AND log.reentered_at IS NULL
+                   AND log.lead_id IN (%(others)s)
+                 GROUP BY 1
                 """,
-                closed=lead_query.select(
-                    SQL.identifier(leads._table, "id"),
-                    SQL("%s AS role", SQL.identifier(leads._table, "milestone_role")),
-                ),
-                funded_role=milestones.RETAINER_FUNDED,
+                funded=leads._search(funded).select(lead_id),
+                others=leads._search(others).select(lead_id),
                 open_roles=milestones.OPEN_ROLES,
             )
         )
+        totals = {}
+        rows = []
+        for role, is_funded, day, count in groups:
+            leads_count, funded_count = totals.get(role, (0, 0))
+            totals[role] = (
+                leads_count + count,
+                funded_count + (count if is_funded else 0),
+            )
+            if is_funded:
+                rows.append((role, day, count, count))
+        return [
+            (role, None, leads_count, funded_count)
+            for role, (leads_count, funded_count) in totals.items()
+        ] + rows
 
     @api.model
     def _closed_roles(self):

@@ -27,6 +27,12 @@ class CrmMilestoneFunnelReport(models.Model):
     milestone as a row or column: the rows of a group carry the counts of the
     same leads at every step. Summed over several milestones they mean
     nothing, which is why the views always group by milestone.
+
+    The furthest milestone is the lead's own (``milestone_furthest``, kept
+    from the log). A grouped read that needs neither the lead nor its
+    creation date gets one row per milestone and group of leads alike in the
+    fields it needs, standing for all of them (``weight``): the same sums and
+    averages from a few dozen rows.
     """
 
     _name = "crm.milestone.funnel.report"
@@ -39,10 +45,26 @@ class CrmMilestoneFunnelReport(models.Model):
         "crm.lead": [
             "create_date",
             *LEAD_COLUMNS,
-            "stage_id",
+            "milestone_furthest",
         ],
-        "crm.lead.milestone.log": ["lead_id", "to_role"],
     }
+    # The leads of a group count the same however they are split: a grouped
+    # read that needs neither the lead nor its creation date sums up the
+    # leads of each group of the fields it needs and furthest milestone.
+    _grouped_aggregates = frozenset(
+        {
+            "__count",
+            "lead_count:sum",
+            "previous_count:sum",
+            "dropped_count:sum",
+            "conversion_previous:avg",
+            "conversion_top:avg",
+        }
+    )
+    _grouped_fields = frozenset(
+        {"milestone", "milestone_sequence", "furthest_milestone", "reached"}
+        | set(LEAD_COLUMNS)
+    )
 
     milestone = fields.Selection("_selection_milestone", readonly=True)
     milestone_sequence = fields.Integer(readonly=True)
@@ -80,40 +102,107 @@ class CrmMilestoneFunnelReport(models.Model):
 
     @property
     def _table_query(self):
+        read_fields = self._read_fields()
+        if read_fields is None:
+            # One row per lead and milestone.
+            leads = SQL(
+                """
+                SELECT lead.id, lead.id AS lead_id,
+                       lead.create_date AS lead_create_date, %(columns)s,
+                       lead.milestone_furthest AS furthest_role, 1 AS leads
+                  FROM crm_lead lead
+                 WHERE lead.milestone_furthest IS NOT NULL
+                """,
+                columns=self._lead_columns("lead"),
+            )
+        else:
+            # One row per group of leads alike in what the read needs.
+            kept = [name for name in LEAD_COLUMNS if name in read_fields]
+            leads = SQL(
+                """
+                SELECT NULL::int AS id, NULL::int AS lead_id,
+                       NULL::timestamp AS lead_create_date, %(columns)s,
+                       lead.milestone_furthest AS furthest_role,
+                       COUNT(*) AS leads
+                  FROM crm_lead lead
+                 WHERE lead.milestone_furthest IS NOT NULL
+                 GROUP BY %(groups)s
+                """,
+                columns=SQL(", ").join(
+                    SQL(
+                        "%s AS %s",
+                        SQL.identifier("lead", name)
+                        if name in kept
+                        else SQL("NULL::int"),
+                        SQL.identifier(name),
+                    )
+                    for name in LEAD_COLUMNS
+                ),
+                groups=SQL(", ").join(
+                    SQL.identifier("lead", name)
+                    for name in (*kept, "milestone_furthest")
+                ),
+            )
         steps = SQL(", ").join(
             SQL("(%s, %s)", role, index)
             for index, role in enumerate(milestones.MAIN_PATH)
         )
+        # Each count is the group's number of leads when it holds: sums and
+        # the averages of _read_group_select weigh every lead alike.
         return SQL(
             """
-            SELECT lead.id * 8 + step.sequence AS id,
+            SELECT %(id)s AS id,
                    step.role AS milestone,
                    step.sequence AS milestone_sequence,
-                   %(furthest_role)s AS furthest_milestone,
-                   lead.id AS lead_id,
-                   lead.create_date AS lead_create_date,
+                   reach.furthest_role AS furthest_milestone,
+                   reach.lead_id,
+                   reach.lead_create_date,
                    %(lead_columns)s,
                    reach.furthest >= step.sequence AS reached,
-                   (reach.furthest >= step.sequence)::int AS lead_count,
-                   (reach.furthest >= step.sequence - 1)::int AS previous_count,
-                   (reach.furthest = step.sequence - 1)::int AS dropped_count,
+                   reach.leads AS weight,
+                   reach.leads * (reach.furthest >= step.sequence)::int
+                       AS lead_count,
+                   reach.leads * (reach.furthest >= step.sequence - 1)::int
+                       AS previous_count,
+                   reach.leads * (reach.furthest = step.sequence - 1)::int
+                       AS dropped_count,
                    CASE WHEN reach.furthest >= step.sequence - 1
-                        THEN (reach.furthest >= step.sequence)::int * 100.0
+                        THEN reach.leads
+                             * (reach.furthest >= step.sequence)::int * 100.0
                    END AS conversion_previous,
-                   (reach.furthest >= step.sequence)::int * 100.0
+                   reach.leads * (reach.furthest >= step.sequence)::int * 100.0
                        AS conversion_top
               FROM (
-                    SELECT log.lead_id, MAX(%(index)s) AS furthest
-                      FROM crm_lead_milestone_log log
-                     WHERE log.to_role IN %(main_path)s
-                     GROUP BY log.lead_id
+                    SELECT leads.*,
+                           array_position(%(main_path)s::varchar[],
+                                          leads.furthest_role) - 1 AS furthest
+                      FROM (%(leads)s) leads
                    ) reach
-              JOIN crm_lead lead ON lead.id = reach.lead_id
              CROSS JOIN (VALUES %(steps)s) AS step(role, sequence)
             """,
-            furthest_role=self._role_at(SQL("reach.furthest")),
-            lead_columns=self._lead_columns("lead"),
-            index=self._role_index(SQL("log.to_role")),
+            id=SQL("reach.id * 8 + step.sequence")
+            if read_fields is None
+            else SQL("ROW_NUMBER() OVER ()"),
+            lead_columns=self._lead_columns("reach"),
+            main_path=list(milestones.MAIN_PATH),
+            leads=leads,
             steps=steps,
-            main_path=milestones.MAIN_PATH,
         )
+
+    def _read_group_select(self, aggregate_spec, query):
+        # A row may stand for several leads (its weight): counts and averages
+        # are over leads, which is what COUNT and AVG give on one row a lead.
+        def total(column):
+            return SQL("SUM(%s)", SQL.identifier(self._table, column))
+
+        if aggregate_spec == "__count":
+            return SQL("COALESCE(%s, 0)", total("weight"))
+        if aggregate_spec == "conversion_top:avg":
+            return SQL("%s / NULLIF(%s, 0)", total("conversion_top"), total("weight"))
+        if aggregate_spec == "conversion_previous:avg":
+            return SQL(
+                "%s / NULLIF(%s, 0)",
+                total("conversion_previous"),
+                total("previous_count"),
+            )
+        return super()._read_group_select(aggregate_spec, query)

@@ -21,7 +21,9 @@ class CrmMilestoneOutcomeReport(models.Model):
     (Awaiting Info .. Retainer Signed, by date: where it was when it was
     funded, lost or refused, or where it is now), ``furthest_milestone`` the
     furthest main-path milestone it ever entered, and ``outcome`` comes from
-    the milestone its stage plays now.
+    the milestone its stage plays now. The first two are the lead's own
+    summary of its log (``milestone_last_open``, ``milestone_furthest``);
+    leads without a row in the log are left out.
     """
 
     _name = "crm.milestone.outcome.report"
@@ -38,8 +40,10 @@ class CrmMilestoneOutcomeReport(models.Model):
             "milestone_role",
             "date_last_stage_update",
             "expected_revenue",
+            "milestone_furthest",
+            "milestone_last_open",
+            "milestone_move_count",
         ],
-        "crm.lead.milestone.log": ["lead_id", "date", "to_role"],
     }
 
     lead_id = fields.Many2one("crm.lead", readonly=True)
@@ -63,15 +67,14 @@ class CrmMilestoneOutcomeReport(models.Model):
 
     @property
     def _table_query(self):
-        last_open = list(milestones.MAIN_PATH[:-1])
         return SQL(
             """
             SELECT lead.id,
                    lead.id AS lead_id,
                    lead.create_date AS lead_create_date,
                    %(lead_columns)s,
-                   COALESCE(path.last_open, %(none)s) AS last_milestone,
-                   COALESCE(%(furthest_role)s, %(none)s) AS furthest_milestone,
+                   COALESCE(lead.milestone_last_open, %(none)s) AS last_milestone,
+                   COALESCE(lead.milestone_furthest, %(none)s) AS furthest_milestone,
                    COALESCE(lead.milestone_role, %(none)s) AS current_milestone,
                    CASE
                        WHEN lead.milestone_role = %(funded)s THEN 'funded'
@@ -85,29 +88,12 @@ class CrmMilestoneOutcomeReport(models.Model):
                    lead.expected_revenue,
                    1 AS lead_count
               FROM crm_lead lead
-              JOIN (
-                    SELECT log.lead_id,
-                           MAX(%(index)s) AS furthest,
-                           (MAX(ARRAY[EXTRACT(EPOCH FROM log.date), log.id,
-                                      array_position(%(last_open)s::varchar[],
-                                                     log.to_role::varchar)])
-                               FILTER (WHERE log.to_role = ANY(%(last_open)s))
-                           )[3] AS last_open_index
-                      FROM crm_lead_milestone_log log
-                     GROUP BY log.lead_id
-                   ) reach ON reach.lead_id = lead.id
-             CROSS JOIN LATERAL (
-                    SELECT (%(last_open)s::varchar[])[reach.last_open_index]
-                           AS last_open
-                   ) path
+             WHERE lead.milestone_move_count > 0
             """,
             lead_columns=self._lead_columns("lead"),
             none=NO_MILESTONE,
-            furthest_role=self._role_at(SQL("reach.furthest")),
             funded=milestones.RETAINER_FUNDED,
             lost=milestones.LOST,
             refused=milestones.REFUSED,
             waiting=milestones.WAITING_ON,
-            index=self._role_index(SQL("log.to_role")),
-            last_open=last_open,
         )

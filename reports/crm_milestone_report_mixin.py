@@ -1,6 +1,7 @@
 import pytz
 
 from odoo import api, fields, models
+from odoo.fields import Domain
 from odoo.tools import SQL
 
 from ..lib import milestones
@@ -9,6 +10,8 @@ from ..lib import milestones
 NO_MILESTONE = "none"
 # The lead's fields every report carries on its rows (see _lead_columns).
 LEAD_COLUMNS = ("team_id", "user_id", "source_id", "practice_area_id", "company_id")
+# Context key of a grouped read's report fields (see _read_group).
+READ_FIELDS = "crm_milestone_read_fields"
 
 
 class CrmMilestoneReportMixin(models.AbstractModel):
@@ -19,7 +22,18 @@ class CrmMilestoneReportMixin(models.AbstractModel):
     rules as ``crm.lead`` (a SQL report does not inherit them); milestone
     labels that follow the stages playing each role; and groups that come out
     in milestone order rather than alphabetically.
+
+    A report whose rows sum up many leads can answer a grouped read from
+    smaller rows carrying only the fields that read needs: it lists in
+    ``_grouped_aggregates`` the aggregates it computes right from such rows,
+    and its ``_table_query`` reads those fields with ``_read_fields()``.
     """
+
+    # Aggregates a report computes right from rows without the fields a
+    # grouped read does not need (empty: the report always has all its rows).
+    _grouped_aggregates = frozenset()
+    # Fields such rows can carry.
+    _grouped_fields = frozenset()
 
     _name = "crm.milestone.report.mixin"
     _description = "Milestone Report Fields"
@@ -94,6 +108,88 @@ class CrmMilestoneReportMixin(models.AbstractModel):
     def _role_at(self, index_sql):
         """The main-path role at a position (the inverse of _role_index)."""
         return SQL("(%s::varchar[])[%s + 1]", list(milestones.MAIN_PATH), index_sql)
+
+    @api.model
+    def _read_group(
+        self,
+        domain,
+        groupby=(),
+        aggregates=(),
+        having=(),
+        offset=0,
+        limit=None,
+        order=None,
+    ):
+        context = self._read_group_context(domain, groupby, aggregates, having, order)
+        if not context:
+            return super()._read_group(
+                domain, groupby, aggregates, having, offset, limit, order
+            )
+        report = self.with_context(**context)
+        rows = super(CrmMilestoneReportMixin, report)._read_group(
+            domain, groupby, aggregates, having, offset, limit, order
+        )
+        # Records among the group values would keep the narrowed rows in
+        # their context: give them the caller's.
+        return [
+            tuple(
+                value.with_env(self.env)
+                if isinstance(value, models.BaseModel)
+                else value
+                for value in row
+            )
+            for row in rows
+        ]
+
+    @api.model
+    def _read_group_context(self, domain, groupby, aggregates, having, order):
+        """What a grouped read tells ``_table_query`` (empty: nothing, the
+        report gives all its rows): the fields it needs, when the report can
+        narrow its rows to them."""
+        read_fields = self._read_group_fields(
+            domain, groupby, aggregates, having, order
+        )
+        return {READ_FIELDS: read_fields} if read_fields is not None else {}
+
+    @api.model
+    def _read_group_fields(self, domain, groupby, aggregates, having, order):
+        """The report's fields a grouped read needs (its groups, its domain
+        and the record rules), or None when it needs every row as it is."""
+        supported = self._grouped_aggregates
+        if not supported or not set(aggregates) <= supported:
+            return None
+        if any(
+            cond.field_expr not in supported
+            for cond in Domain(having).iter_conditions()
+        ):
+            return None
+        for term in (order or "").split(","):
+            spec = term.split()[0] if term.strip() else None
+            if spec and spec not in groupby and spec not in supported:
+                return None
+        names = self._read_group_names(domain, groupby)
+        if not names <= self._grouped_fields:
+            return None
+        return names
+
+    @api.model
+    def _read_group_names(self, domain, groupby):
+        """The report's fields a grouped read groups or filters on, the
+        record rules' included."""
+        names = {spec.split(":")[0] for spec in groupby}
+        conditions = Domain(domain)
+        if not self.env.su:
+            conditions &= self.env["ir.rule"]._compute_domain(self._name, "read")
+        names.update(
+            cond.field_expr.split(".")[0] for cond in conditions.iter_conditions()
+        )
+        return frozenset(names)
+
+    @api.model
+    def _read_fields(self):
+        """The fields the rows must carry: None for all of them (every read
+        but a grouped one the report can narrow)."""
+        return self.env.context.get(READ_FIELDS)
 
     def _read_group_select(self, aggregate_spec, query):
         # A lead appears on several rows of some reports: its count is the

@@ -4,6 +4,8 @@ import pytz
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
+from odoo.fields import Domain
+from odoo.orm.domains import DomainAnd, DomainCondition
 from odoo.tools import SQL
 from odoo.tools.misc import get_lang
 
@@ -11,6 +13,8 @@ from ..lib import milestones
 from .crm_milestone_report_mixin import LEAD_COLUMNS
 
 PERIOD_SELECTION = [("week", "Week ends"), ("month", "Month ends")]
+# Context key of the periods a grouped read's domain allows.
+PERIODS = "crm_milestone_periods"
 
 
 class CrmMilestoneStageHistoryReport(models.Model):
@@ -24,7 +28,13 @@ class CrmMilestoneStageHistoryReport(models.Model):
     firm), each row holds the count for one period end, milestone, team,
     salesperson, source, practice area and company: every entry into a
     milestone adds one from the first period end after it, every exit takes
-    one away, and a running sum gives the count at each period end.
+    one away, and a running sum gives the count at each period end. The log
+    keeps when each stay ended (``left_at``).
+
+    A grouped read (the graph, the pivot) gets rows carrying only the fields
+    it groups, filters or is restricted on (the record rules' salesperson and
+    company), and only the periods its domain allows: the same counts, in
+    far fewer rows.
     """
 
     _name = "crm.milestone.stage.history.report"
@@ -37,8 +47,10 @@ class CrmMilestoneStageHistoryReport(models.Model):
         "crm.lead": [
             *LEAD_COLUMNS,
         ],
-        "crm.lead.milestone.log": ["lead_id", "date", "to_role"],
+        "crm.lead.milestone.log": ["lead_id", "date", "to_role", "left_at"],
     }
+    _grouped_aggregates = frozenset({"__count", "lead_count:sum"})
+    _grouped_fields = frozenset({"date", "period", "milestone", *LEAD_COLUMNS})
 
     date = fields.Date("Period End", readonly=True)
     period = fields.Selection(PERIOD_SELECTION, readonly=True)
@@ -70,6 +82,34 @@ class CrmMilestoneStageHistoryReport(models.Model):
             day += step
         return boundaries, dates
 
+    @api.model
+    def _read_group_context(self, domain, groupby, aggregates, having, order):
+        # Week ends or month ends (the two filters of the views): the other
+        # period's rows need not be built.
+        context = super()._read_group_context(
+            domain, groupby, aggregates, having, order
+        )
+        if periods := self._domain_periods(domain):
+            context[PERIODS] = periods
+        return context
+
+    @api.model
+    def _domain_periods(self, domain):
+        """The periods a domain's top-level conditions allow, None for all."""
+        domain = Domain(domain)
+        conditions = domain.children if isinstance(domain, DomainAnd) else [domain]
+        periods = {period for period, _label in PERIOD_SELECTION}
+        for condition in conditions:
+            if (
+                isinstance(condition, DomainCondition)
+                and condition.field_expr == "period"
+            ):
+                if condition.operator == "=":
+                    periods &= {condition.value}
+                elif condition.operator == "in":
+                    periods &= set(condition.value)
+        return tuple(sorted(periods)) if len(periods) < len(PERIOD_SELECTION) else None
+
     @property
     def _table_query(self):
         log = self.env["crm.lead.milestone.log"]
@@ -78,111 +118,159 @@ class CrmMilestoneStageHistoryReport(models.Model):
             SQL("SELECT MIN(date) FROM crm_lead_milestone_log")
         )[0][0]
         now = self.env.cr.now().replace(tzinfo=None)
-        weeks = months = ([], [])
-        if first:
-            weeks = self._period_ends("week", first, now)
-            months = self._period_ends("month", first, now)
+        periods = self.env.context.get(PERIODS) or [
+            period for period, _label in PERIOD_SELECTION
+        ]
+        ends = {
+            period: self._period_ends(period, first, now) if first else ([], [])
+            for period in periods
+        }
+        # The lead's fields the rows carry: all of them, or those a grouped
+        # read needs.
+        read_fields = self._read_fields()
+        kept = [
+            name for name in LEAD_COLUMNS if read_fields is None or name in read_fields
+        ]
+        dims = SQL("").join(SQL(", %s", SQL.identifier(name)) for name in kept)
+        # The period ends each stay covers, for every period at once: from the
+        # first end after it started to the last end before (or at) it ended.
+        # A lead that left at the stroke of midnight was still there at the
+        # end of the day.
+        buckets = SQL("").join(
+            SQL(
+                """,
+                width_bucket(log.date, %(bounds)s::timestamp[]) + 1
+                    AS %(first)s,
+                COALESCE(width_bucket(log.left_at, %(bounds)s::timestamp[]),
+                         %(count)s) AS %(last)s""",
+                bounds=bounds,
+                count=len(bounds),
+                first=SQL.identifier(f"first_{period}"),
+                last=SQL.identifier(f"last_{period}"),
+            )
+            for period, (bounds, _dates) in ends.items()
+        )
+        # +1 from a stay's first period end, -1 after its last one; stays
+        # between two period ends (most of them) cover none and drop out.
+        changes = SQL(", ").join(
+            SQL(
+                "(%(period)s, grouped.%(first)s, grouped.stays,"
+                " grouped.%(last)s >= grouped.%(first)s),"
+                " (%(period)s, grouped.%(last)s + 1, -grouped.stays,"
+                " grouped.%(last)s >= grouped.%(first)s)",
+                period=period,
+                first=SQL.identifier(f"first_{period}"),
+                last=SQL.identifier(f"last_{period}"),
+            )
+            for period in ends
+        )
         return SQL(
             """
-            WITH ends AS (
-                SELECT 'week' AS period, %(week_bounds)s::timestamp[] AS bounds,
-                       %(week_dates)s::date[] AS dates
-                 UNION ALL
-                SELECT 'month', %(month_bounds)s::timestamp[], %(month_dates)s::date[]
+            WITH spans AS (
+                -- Stays alike in milestone, lead fields and period ends
+                -- count together; those between two period ends (most of
+                -- them) cover none and need no lead. OFFSET 0 keeps the
+                -- buckets computed once.
+                SELECT stays.* %(lead_dims)s
+                  FROM (
+                        SELECT log.lead_id, log.to_role AS role %(buckets)s
+                          FROM crm_lead_milestone_log log
+                         WHERE log.to_role IN %(open_roles)s
+                        OFFSET 0
+                       ) stays
+                  %(join)s
+                 WHERE %(covers)s
             ),
-            stays AS (
-                SELECT log.lead_id,
-                       log.to_role AS role,
-                       log.date AS started,
-                       LEAD(log.date) OVER (
-                           PARTITION BY log.lead_id ORDER BY log.date, log.id
-                       ) AS ended
-                  FROM crm_lead_milestone_log log
-            ),
-            spans AS (
-                -- The period ends a stay covers: from the first end after
-                -- it started to the last end before (or at) it ended. A lead
-                -- that left at the stroke of midnight was still there at the
-                -- end of the day.
-                SELECT stays.lead_id, stays.role, ends.period,
-                       width_bucket(stays.started, ends.bounds) + 1 AS first_end,
-                       COALESCE(width_bucket(stays.ended, ends.bounds),
-                                cardinality(ends.bounds)) AS last_end
-                  FROM stays
-                 CROSS JOIN ends
-                 WHERE stays.role IN %(open_roles)s
-            ),
-            buckets AS (
-                -- +1 from a stay's first period end, -1 after its last one;
-                -- stays between two period ends (most of them) drop out.
-                SELECT spans.period, change.bucket, spans.role,
-                       COALESCE(lead.team_id, 0) AS team_id,
-                       COALESCE(lead.user_id, 0) AS user_id,
-                       COALESCE(lead.source_id, 0) AS source_id,
-                       COALESCE(lead.practice_area_id, 0) AS practice_area_id,
-                       COALESCE(lead.company_id, 0) AS company_id,
-                       SUM(change.delta) AS delta
+            grouped AS (
+                SELECT role %(dims)s %(bucket_names)s, COUNT(*) AS stays
                   FROM spans
-                  JOIN crm_lead lead ON lead.id = spans.lead_id
-                 CROSS JOIN LATERAL (
-                       VALUES (spans.first_end, 1), (spans.last_end + 1, -1)
-                       ) AS change(bucket, delta)
-                 WHERE spans.last_end >= spans.first_end
-                 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+                 GROUP BY %(span_groups)s
             ),
-            combos AS (
-                SELECT period, role, team_id, user_id, source_id,
-                       practice_area_id, company_id, MIN(bucket) AS first_bucket
-                  FROM buckets
-                 GROUP BY 1, 2, 3, 4, 5, 6, 7
+            deltas AS (
+                SELECT change.period, grouped.role %(dims)s, change.bucket,
+                       SUM(change.delta) AS delta
+                  FROM grouped
+                 CROSS JOIN LATERAL (VALUES %(changes)s)
+                       AS change(period, bucket, delta, covers)
+                 WHERE change.covers
+                 GROUP BY %(delta_groups)s
             ),
             counts AS (
-                SELECT combos.period, grid.bucket, combos.role,
-                       combos.team_id, combos.user_id, combos.source_id,
-                       combos.practice_area_id, combos.company_id,
-                       SUM(COALESCE(buckets.delta, 0)) OVER (
-                           PARTITION BY combos.period, combos.role,
-                                        combos.team_id, combos.user_id,
-                                        combos.source_id,
-                                        combos.practice_area_id,
-                                        combos.company_id
-                           ORDER BY grid.bucket
-                       ) AS lead_count
-                  FROM combos
-                  JOIN ends ON ends.period = combos.period
-                 CROSS JOIN LATERAL generate_series(
-                       combos.first_bucket, cardinality(ends.bounds)) AS grid(bucket)
-                  LEFT JOIN buckets
-                         ON buckets.period = combos.period
-                        AND buckets.bucket = grid.bucket
-                        AND buckets.role = combos.role
-                        AND buckets.team_id = combos.team_id
-                        AND buckets.user_id = combos.user_id
-                        AND buckets.source_id = combos.source_id
-                        AND buckets.practice_area_id = combos.practice_area_id
-                        AND buckets.company_id = combos.company_id
+                -- The running sum holds from each bucket with a change to the
+                -- next one.
+                SELECT deltas.*,
+                       SUM(deltas.delta) OVER run AS lead_count,
+                       LEAD(deltas.bucket) OVER run AS next_bucket
+                  FROM deltas
+                WINDOW run AS (PARTITION BY deltas.period, deltas.role %(dims)s
+                               ORDER BY deltas.bucket)
             )
-            SELECT ROW_NUMBER() OVER (ORDER BY counts.period, counts.bucket,
-                                      counts.role, counts.team_id,
-                                      counts.user_id, counts.source_id,
-                                      counts.practice_area_id,
-                                      counts.company_id) AS id,
-                   ends.dates[counts.bucket] AS date,
+            SELECT ROW_NUMBER() OVER (ORDER BY counts.period, grid.bucket,
+                                      counts.role %(dims)s) AS id,
+                   ends.dates[grid.bucket] AS date,
                    counts.period,
                    counts.role AS milestone,
-                   NULLIF(counts.team_id, 0) AS team_id,
-                   NULLIF(counts.user_id, 0) AS user_id,
-                   NULLIF(counts.source_id, 0) AS source_id,
-                   NULLIF(counts.practice_area_id, 0) AS practice_area_id,
-                   NULLIF(counts.company_id, 0) AS company_id,
+                   %(columns)s,
                    counts.lead_count::int AS lead_count
               FROM counts
-              JOIN ends ON ends.period = counts.period
+              JOIN (VALUES %(ends)s) AS ends(period, size, dates)
+                ON ends.period = counts.period
+              -- A series of constant length: the planner knows its size,
+              -- where one per row would be guessed at a thousand.
+              JOIN generate_series(1, %(size)s) AS grid(bucket)
+                ON grid.bucket >= counts.bucket
+               AND grid.bucket < COALESCE(counts.next_bucket, ends.size + 1)
+               AND grid.bucket <= ends.size
              WHERE counts.lead_count <> 0
             """,
-            week_bounds=weeks[0],
-            week_dates=weeks[1],
-            month_bounds=months[0],
-            month_dates=months[1],
+            lead_dims=SQL("").join(
+                SQL(", %s AS %s", SQL.identifier("lead", name), SQL.identifier(name))
+                for name in kept
+            ),
+            buckets=buckets,
+            join=SQL("JOIN crm_lead lead ON lead.id = stays.lead_id")
+            if kept
+            else SQL(),
+            covers=SQL(" OR ").join(
+                SQL(
+                    "stays.%s >= stays.%s",
+                    SQL.identifier(f"last_{period}"),
+                    SQL.identifier(f"first_{period}"),
+                )
+                for period in ends
+            ),
+            bucket_names=SQL("").join(
+                SQL(
+                    ", %s, %s",
+                    SQL.identifier(f"first_{period}"),
+                    SQL.identifier(f"last_{period}"),
+                )
+                for period in ends
+            ),
             open_roles=milestones.OPEN_ROLES,
+            # By position: the milestone, the lead's fields kept, then the
+            # first and last end of each period (or the change's bucket).
+            span_groups=self._positions(1 + len(kept) + 2 * len(ends)),
+            delta_groups=self._positions(3 + len(kept)),
+            dims=dims,
+            changes=changes,
+            size=max(len(dates) for _bounds, dates in ends.values()),
+            ends=SQL(", ").join(
+                SQL("(%s, %s, %s::date[])", period, len(dates), dates)
+                for period, (_bounds, dates) in ends.items()
+            ),
+            columns=SQL(", ").join(
+                SQL(
+                    "%s AS %s",
+                    SQL.identifier("counts", name)
+                    if name in kept
+                    else SQL("NULL::int"),
+                    SQL.identifier(name),
+                )
+                for name in LEAD_COLUMNS
+            ),
         )
+
+    @api.model
+    def _positions(self, count):
+        return SQL(", ".join(str(position) for position in range(1, count + 1)))

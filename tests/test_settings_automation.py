@@ -722,7 +722,7 @@ class TestMilestoneDates(AutomationCase):
         # A skip passes over the consult without entering it.
         self.assertFalse(skipped.initial_consult_date)
 
-    def test_stamp_dates_rebuilds_them_from_the_log(self):
+    def test_a_refresh_rebuilds_the_dates_from_the_log(self):
         with self._at("2026-02-02 14:00:00"):
             lead = self._lead("initial_consult")
         self.env.flush_all()
@@ -731,7 +731,7 @@ class TestMilestoneDates(AutomationCase):
         )
         lead.invalidate_recordset(["initial_consult_date"])
         self.assertFalse(lead.initial_consult_date)
-        lead._milestone_stamp_dates()
+        self.env["crm.lead.milestone.log"]._refresh_summary(lead.ids)
         self.assertEqual(lead.initial_consult_date, datetime(2026, 2, 2, 14, 0))
 
     def test_consult_event_and_copy(self):

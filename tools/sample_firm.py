@@ -1422,9 +1422,11 @@ class OdooLoader:
             log_rows,
             page_size=5000,
         )
-        if hasattr(leads, "_milestone_stamp_dates"):
-            # The consult and retainer dates follow the generated history.
-            leads._milestone_stamp_dates()
+        log_model = self.env["crm.lead.milestone.log"]
+        if hasattr(log_model, "_refresh_summary"):
+            # The rows' stays, the leads' summary of their log and their
+            # consult and retainer dates follow the generated history.
+            log_model._refresh_summary(lead_ids)
         cr.execute_values(
             """
             UPDATE crm_lead AS lead
