@@ -141,16 +141,13 @@ class CrmConflictCheck(models.Model):
         return self.lead_id.action_refuse_for_conflict()
 
     def action_sign_off(self):
+        """A new sign-off on this run: an earlier one is never edited."""
         self.ensure_one()
-        own = self.decision_ids.filtered(
-            lambda decision: decision.reviewer_id == self.env.user
-        )
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Sign Off"),
             "res_model": "crm.conflict.decision",
             "view_mode": "form",
-            "res_id": own.id,
             "target": "new",
             "context": {"default_run_id": self.id},
         }
@@ -165,7 +162,7 @@ class CrmConflictCheck(models.Model):
         if not self.env.su and not self.env.user.has_group(CONFLICT_GROUP):
             raise AccessError(
                 self.env._(
-                    "Only members of the Conflict Check group run conflict "
+                    "Only members of the Attorney group run conflict "
                     "checks. Ask an attorney to run it for %(leads)s.",
                     leads=", ".join(leads.mapped("display_name")),
                 )
@@ -220,7 +217,7 @@ class CrmConflictCheck(models.Model):
             }
         )
         run = run.with_env(self.env)
-        searched.write({"checked_date": now})
+        searched.sudo().write({"checked_date": now})
         lead._conflict_apply_run(run)
         return run
 
@@ -471,10 +468,16 @@ class CrmConflictCheck(models.Model):
         run's own result stands until every named reviewer (or, when the
         company names none, one conflict attorney) has decided; then a waiver
         makes it waived and anything else clear (an ethical wall is shown on
-        the lead). Returns (status, waiver decisions).
+        the lead). Each reviewer's latest decision counts. Returns (status,
+        waiver decisions).
         """
         self.ensure_one()
-        decisions = self.sudo().decision_ids
+        latest = {}
+        for decision in self.sudo().decision_ids.sorted(
+            lambda decision: (decision.create_date, decision.id), reverse=True
+        ):
+            latest.setdefault(decision.reviewer_id, decision)
+        decisions = self.env["crm.conflict.decision"].sudo().union(*latest.values())
         empty = decisions.browse()
         if any(decision.decision == "conflict" for decision in decisions):
             return "conflict", empty

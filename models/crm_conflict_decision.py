@@ -12,9 +12,11 @@ DECISION_SELECTION = [
 class CrmConflictDecision(models.Model):
     """An attorney's sign-off on a conflict check run.
 
-    Each reviewer the firm names in Settings records one decision on the
-    lead's latest run; the lead's conflict status follows the decisions (see
-    ``crm.conflict.check._status_from_decisions``).
+    Each reviewer the firm names in Settings records a decision on the
+    lead's latest run; the lead's conflict status follows each reviewer's
+    latest decision (see ``crm.conflict.check._status_from_decisions``).
+    Sign-offs are evidence: nobody edits one, an attorney who changes their
+    mind records a new one, and the earlier stays.
     """
 
     _name = "crm.conflict.decision"
@@ -36,17 +38,13 @@ class CrmConflictDecision(models.Model):
         "res.users",
         string="Attorney",
         required=True,
+        readonly=True,
         default=lambda self: self.env.user,
         ondelete="restrict",
     )
     decision = fields.Selection(DECISION_SELECTION, required=True)
     note = fields.Text()
-    date = fields.Date(required=True, default=fields.Date.context_today)
-
-    _run_reviewer_uniq = models.UniqueIndex(
-        "(run_id, reviewer_id)",
-        "An attorney records one decision per conflict check: edit it instead.",
-    )
+    date = fields.Date(required=True, readonly=True, default=fields.Date.context_today)
 
     @api.constrains("reviewer_id", "run_id")
     def _check_reviewer(self):
@@ -67,6 +65,11 @@ class CrmConflictDecision(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                # Who decided and when are the facts of the sign-off.
+                vals["reviewer_id"] = self.env.uid
+                vals["date"] = fields.Date.context_today(self)
         decisions = super().create(vals_list)
         stale = decisions.run_id.filtered(lambda run: not run.is_latest)
         if stale:
@@ -82,6 +85,15 @@ class CrmConflictDecision(models.Model):
         return decisions
 
     def write(self, vals):
+        if not self.env.su:
+            raise UserError(
+                self.env._(
+                    "A sign-off is a record of an attorney's decision and cannot "
+                    "be edited. To change your decision on %(lead)s, sign off "
+                    "again: your latest decision counts, the earlier one stays.",
+                    lead=", ".join(self.lead_id.mapped("display_name")),
+                )
+            )
         result = super().write(vals)
         self.run_id._follow_decisions()
         return result

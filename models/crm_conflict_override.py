@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from .crm_conflict_check import CONFLICT_STATUS_SELECTION
 
@@ -39,6 +40,14 @@ class CrmConflictOverride(models.Model):
         default_lead_id = self.env.context.get("default_lead_id")
         for vals in vals_list:
             lead = self.env["crm.lead"].browse(vals.get("lead_id") or default_lead_id)
+            if not (vals.get("reason") or "").strip():
+                raise UserError(
+                    self.env._(
+                        "%(lead)s: say why you set the conflict status by hand; "
+                        "the reason is the record of the override.",
+                        lead=lead.display_name,
+                    )
+                )
             vals["lead_id"] = lead.id
             vals["from_status"] = lead.conflict_status
             # The author and moment are the facts of the log, not inputs.

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 from ..lib import names
 
@@ -19,8 +20,9 @@ class CrmLeadParty(models.Model):
     _description = "Party of a Prospective Matter"
     _order = "lead_id, sequence, id"
 
-    # Fields a conflict check compares: changing one makes the check stale.
-    _CHECKED_FIELDS = frozenset({"name", "role", "partner_id"})
+    # Fields a conflict check compares: changing one makes the check stale
+    # (moving a party to another lead too: that lead never searched it).
+    _CHECKED_FIELDS = frozenset({"name", "role", "partner_id", "lead_id"})
 
     lead_id = fields.Many2one("crm.lead", required=True, index=True, ondelete="cascade")
     sequence = fields.Integer(default=10)
@@ -65,7 +67,13 @@ class CrmLeadParty(models.Model):
         if self.partner_id and not self.name:
             self.name = self.partner_id.name
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_checked_date(vals_list)
+        return super().create(vals_list)
+
     def write(self, vals):
+        self._check_checked_date([vals])
         watched = self._CHECKED_FIELDS.intersection(vals) and "checked_date" not in vals
         if watched:
             before = {party: party._checked_identity() for party in self}
@@ -85,4 +93,20 @@ class CrmLeadParty(models.Model):
 
     def _checked_identity(self):
         self.ensure_one()
-        return (self.name, self.role, self.partner_id.id)
+        return (self.name, self.role, self.partner_id.id, self.lead_id.id)
+
+    def _check_checked_date(self, vals_list):
+        # Only the conflict check says a party was searched: a date given by
+        # hand would let an unsearched party through the conflict gate.
+        if self.env.su or not any(vals.get("checked_date") for vals in vals_list):
+            return
+        raise AccessError(
+            self.env._(
+                "%(parties)s: Last Checked is set by the conflict check itself. "
+                "Leave it out and run the check.",
+                parties=", ".join(
+                    [vals["name"] for vals in vals_list if vals.get("name")]
+                    or self.mapped("name")
+                ),
+            )
+        )

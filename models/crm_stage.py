@@ -47,6 +47,38 @@ class CrmStage(models.Model):
                     )
                 )
 
+    def write(self, vals):
+        if "milestone_role" in vals:
+            self._check_role_change_with_leads(vals["milestone_role"] or False)
+        return super().write(vals)
+
+    def _check_role_change_with_leads(self, new_role):
+        """Lost and Refused leads are archived with a reason and Waiting On
+        leads have one: a stage holding leads cannot take or drop those
+        roles, which would leave its leads breaking the rule."""
+        guarded = {*milestones.CLOSED_ROLES, milestones.WAITING_ON}
+        labels = dict(MILESTONE_ROLE_SELECTION)
+        leads = self.env["crm.lead"].sudo().with_context(active_test=False)
+        for stage in self:
+            old_role = stage.milestone_role or False
+            if old_role == new_role or not {old_role, new_role} & guarded:
+                continue
+            count = leads.search_count([("stage_id", "=", stage.id)])
+            if count:
+                raise UserError(
+                    self.env._(
+                        "Stage %(stage)s holds %(count)s lead(s), so it cannot go "
+                        "from %(old)s to %(new)s: leads in Lost and Refused are "
+                        "archived with a reason, and leads in Waiting On need one. "
+                        "Move its leads to another stage first, or create a new "
+                        "stage for that milestone.",
+                        stage=stage.display_name,
+                        count=count,
+                        old=labels.get(old_role, self.env._("no milestone")),
+                        new=labels.get(new_role, self.env._("no milestone")),
+                    )
+                )
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_milestone_history(self):
         # The transition log refers to stages; deleting one would blank the

@@ -16,8 +16,8 @@ CONFLICT_GATE_ROLE_SELECTION = [
 
 
 def _conflict_reviewer_domain(env):
-    """Users of the Conflict Check group. A plain function: the settings'
-    related field evaluates the domain on res.config.settings."""
+    """Users of the Attorney group. A plain function: the settings' related
+    field evaluates the domain on res.config.settings."""
     group = env.ref("crm_law_milestones.group_conflict_check", raise_if_not_found=False)
     return [("all_group_ids", "in", group.ids if group else [])]
 
@@ -161,7 +161,7 @@ class ResCompany(models.Model):
                 raise ValidationError(
                     self.env._(
                         "%(users)s cannot review conflicts for %(company)s: "
-                        "add them to the Conflict Check group first.",
+                        "add them to the Attorney group first.",
                         users=", ".join(outsiders.mapped("name")),
                         company=company.name,
                     )

@@ -58,7 +58,7 @@ ACCESS = {
         "admin": "ru",
     },
     "crm.conflict.hit": {"attorney": "r", "manager": "r"},
-    "crm.conflict.decision": {"attorney": "rwc", "manager": "rwc"},
+    "crm.conflict.decision": {"attorney": "rc", "manager": "rc"},
     "crm.conflict.override": {"attorney": "rc", "manager": "rc"},
     "crm.refusal.reason": LOOKUPS,
     "crm.practice.area": LOOKUPS,
@@ -301,16 +301,17 @@ class TestAccessMatrix(MilestoneCase):
             manager_export,
         )
 
-    def test_sign_offs_are_each_attorneys_own(self):
+    def test_sign_offs_are_read_by_attorneys_and_edited_by_nobody(self):
         decision = self.own.conflict_check_id.decision_ids
         self.assertEqual(decision.reviewer_id, self.users["attorney"])
         mine = decision.with_user(self.users["attorney"])
         theirs = decision.with_user(self.users["manager"])
-        self.assertTrue(mine.has_access("write"))
         self.assertTrue(theirs.has_access("read"))
+        self.assertFalse(mine.has_access("write"))
         self.assertFalse(theirs.has_access("write"))
-        with self.assertRaises(AccessError):
-            theirs.write({"decision": "no_conflict"})
+        for sign_off in (mine, theirs):
+            with self.assertRaises(UserError):
+                sign_off.write({"decision": "no_conflict"})
 
     # ------------------------------------------------------------
     # What a firm expects whatever the table says

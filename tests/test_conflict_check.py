@@ -1,9 +1,7 @@
-from psycopg2 import IntegrityError
-
+from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.tests import Form, tagged
-from odoo.tools import mute_logger
 
 from .test_conflict_common import ConflictCase
 
@@ -350,21 +348,60 @@ class TestConflictSignOff(ConflictCase):
         self.assertNotIn(self.attorney, offered)
 
     def test_reviewers_must_be_conflict_attorneys(self):
-        with self.assertRaisesRegex(ValidationError, "Conflict Check group"):
+        with self.assertRaisesRegex(ValidationError, "Attorney group"):
             self._name_reviewers(self.attorney)
 
-    def test_one_decision_per_attorney_and_only_on_the_latest_run(self):
+    def test_a_changed_mind_is_a_new_sign_off_and_only_on_the_latest_run(self):
         first = self._run(self.new)
-        self._decide(self.conflict_attorney, "no_conflict")
-        with (
-            self.assertRaises(IntegrityError),
-            mute_logger("odoo.sql_db"),
-            self.env.cr.savepoint(),
-        ):
-            self._decide(self.conflict_attorney, "conflict")
+        no_conflict = self._decide(self.conflict_attorney, "no_conflict")
+        self.assertEqual(self.new.conflict_status, "clear")
+        self._decide(self.conflict_attorney, "conflict", "Same address after all")
+        self.assertEqual(self.new.conflict_status, "conflict")
+        # The earlier decision stays on record.
+        self.assertEqual(
+            first.decision_ids.sorted("id").mapped("decision"),
+            ["no_conflict", "conflict"],
+        )
+        self.assertTrue(no_conflict.exists())
         self._run(self.new)
         with self.assertRaisesRegex(UserError, "newer conflict check"):
             self._decide(self.second_attorney, "no_conflict", run=first)
+
+    def test_sign_offs_cannot_be_forged(self):
+        # One attorney cannot turn a colleague's reviewer slot, a decision or
+        # a date into something else: sign-offs are never edited, and who
+        # and when are the facts of the sign-off, whatever is sent.
+        self._name_reviewers(self.conflict_attorney, self.second_attorney)
+        self._run(self.new)
+        own = self._decide(self.conflict_attorney, "conflict", "Same person")
+        for values in (
+            {"reviewer_id": self.second_attorney.id},
+            {"decision": "no_conflict"},
+            {"date": "2001-01-01"},
+            {"note": False},
+        ):
+            with self.subTest(values=values), self.assertRaises(UserError):
+                own.with_user(self.conflict_attorney).write(values)
+        forged = self.env["crm.conflict.decision"].with_user(self.conflict_attorney)
+        in_their_name = forged.create(
+            {
+                "run_id": self.new.conflict_check_id.id,
+                "decision": "no_conflict",
+                "reviewer_id": self.second_attorney.id,
+            }
+        )
+        self.assertEqual(in_their_name.reviewer_id, self.conflict_attorney)
+        self.assertEqual(self.new.conflict_status, "potential")
+        backdated = forged.create(
+            {
+                "run_id": self.new.conflict_check_id.id,
+                "decision": "conflict",
+                "date": "2001-01-01",
+            }
+        )
+        self.assertEqual(backdated.date, fields.Date.context_today(backdated))
+        self.assertEqual(backdated.reviewer_id, self.conflict_attorney)
+        self.assertEqual(self.new.conflict_status, "conflict")
 
     def test_a_new_run_starts_the_review_again(self):
         self._run(self.new)
@@ -373,7 +410,7 @@ class TestConflictSignOff(ConflictCase):
         self._run(self.new)
         self.assertEqual(self.new.conflict_status, "potential")
 
-    def test_sign_off_action_opens_own_decision(self):
+    def test_sign_off_action_opens_a_new_sign_off(self):
         with self.assertRaisesRegex(UserError, "no conflict check to sign off"):
             self.new.with_user(self.conflict_attorney).action_conflict_sign_off()
         run = self._run(self.new)
@@ -381,10 +418,11 @@ class TestConflictSignOff(ConflictCase):
         self.assertEqual(action["context"], {"default_run_id": run.id})
         action = run.with_user(self.conflict_attorney).action_sign_off()
         self.assertEqual(action["res_model"], "crm.conflict.decision")
-        self.assertFalse(action["res_id"])
-        decision = self._decide(self.conflict_attorney, "no_conflict")
+        self.assertNotIn("res_id", action)
+        # After a decision, the action opens a new sign-off, never the old one.
+        self._decide(self.conflict_attorney, "no_conflict")
         action = run.with_user(self.conflict_attorney).action_sign_off()
-        self.assertEqual(action["res_id"], decision.id)
+        self.assertNotIn("res_id", action)
 
     def test_override_is_logged_and_applied(self):
         self._run(self.new)

@@ -173,7 +173,7 @@ class TestConflictGate(ConflictCase):
             {"party_ids": [Command.create({"name": "Late Party", "role": "witness"})]}
         )
         self.assertTrue(self.cleared.conflict_stale)
-        with self.assertRaisesRegex(UserError, "a party added since the last check"):
+        with self.assertRaisesRegex(UserError, "a party was added or changed since"):
             self._as_intake(self.cleared).write(
                 {"stage_id": self.stages["appointment_made"].id}
             )

@@ -1,8 +1,9 @@
 import base64
 import io
-from datetime import datetime
+from datetime import date, datetime
 
 import openpyxl
+from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
@@ -327,6 +328,19 @@ class TestIntakeExport(ReportCase):
     def test_period_ending_before_it_starts(self):
         with self.assertRaisesRegex(UserError, "before it starts"):
             self._export(date_from="2026-02-01", date_to="2026-01-31")
+
+    def test_the_calendars_ends_mean_no_limit(self):
+        # Tokyo is ahead of UTC: the midnight of 0001-01-01 there is before
+        # the first datetime, the day after 9999-12-31 after the last.
+        _wizard, book = self._export(date_from="0001-01-01", date_to="9999-12-31")
+        self.assertEqual(len(self._table(book["Leads"])), 4)
+
+    def test_default_period_is_the_last_twelve_months(self):
+        with freeze_time("2026-12-04 12:00:00"):
+            wizard = self.env["crm.intake.export"].create({})
+        self.assertEqual(
+            (wizard.date_from, wizard.date_to), (date(2025, 12, 1), date(2026, 12, 4))
+        )
 
     def test_nothing_to_export(self):
         empty_team = self.env["crm.team"].create({"name": "Empty Desk"})

@@ -15,6 +15,7 @@ the network allows it.
 
 import argparse
 import datetime
+import getpass
 import hashlib
 import os
 import re
@@ -186,6 +187,33 @@ def addons_path(odoo):
     )
 
 
+def db_exists(python, name):
+    probe = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import sys, psycopg2\n"
+            "with psycopg2.connect(dbname='postgres') as conn:\n"
+            "    cr = conn.cursor()\n"
+            "    cr.execute('SELECT 1 FROM pg_database WHERE datname = %s', "
+            "[sys.argv[1]])\n"
+            "    print(bool(cr.fetchone()))",
+            name,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return probe.stdout.strip() == "True"
+
+
+def positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+    return value
+
+
 def check_postgres(python):
     probe = subprocess.run(
         [str(python), "-c", "import psycopg2; psycopg2.connect(dbname='postgres')"],
@@ -196,7 +224,7 @@ def check_postgres(python):
     if probe.returncode:
         die(
             "PostgreSQL is not reachable over the local socket as user "
-            f"{os.environ.get('USER') or os.getuid()}.\n"
+            f"{getpass.getuser()}.\n"
             "Start it (e.g. `pg_ctlcluster 15 main start`) and make sure this "
             "OS user has a PostgreSQL role that may create databases.\n"
             + probe.stderr.strip().splitlines()[-1]
@@ -268,7 +296,15 @@ def cmd_run(args):
     if odoo is None:
         die(f"No Odoo 19 tree: set ODOO_SRC or put one at {DEFAULT_ODOO}.")
     db = args.database or "clm_" + datetime.datetime.now().strftime("%Y%m%d_%H%M%S")
-    drop_db(python, odoo, db)
+    if db_exists(python, db):
+        if not args.reset:
+            die(
+                f"The database {db} exists already. Choose another --database, "
+                "or add --reset to drop it and start again (everything in it "
+                "is lost)."
+            )
+        say(f"Dropping the database {db} (--reset) ...")
+        drop_db(python, odoo, db)
     say(f"Installing {MODULE} on the new database {db} ...")
     # Odoo 19 loads no demo data unless asked.
     install_module(python, odoo, db, *(["--with-demo"] if args.with_demo else []))
@@ -305,6 +341,9 @@ def cmd_run(args):
             db,
             "--http-port",
             str(args.port),
+            # This machine only, unless asked: the login is admin/admin.
+            "--http-interface",
+            args.interface,
             "--db-filter",
             f"^{db}$",
         ),
@@ -686,9 +725,19 @@ def main():
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("setup")
     run = sub.add_parser("run")
-    run.add_argument("--database")
+    run.add_argument("--database", help="a new database name (default: clm_<time>)")
+    run.add_argument(
+        "--reset",
+        action="store_true",
+        help="drop --database first when it exists (its data is lost)",
+    )
     run.add_argument("--port", type=int, default=8069)
-    run.add_argument("--leads", type=int, default=300)
+    run.add_argument(
+        "--interface",
+        default="127.0.0.1",
+        help="the address Odoo listens on (default: this machine only)",
+    )
+    run.add_argument("--leads", type=positive_int, default=300)
     run.add_argument("--seed", type=int, default=2026)
     run.add_argument(
         "--with-demo", action="store_true", help="also load Odoo's own demo data"

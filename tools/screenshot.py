@@ -18,6 +18,7 @@ import argparse
 import base64
 import json
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -44,10 +45,16 @@ def _session_id(url, db, login, password):
     raise SystemExit("login failed: no session cookie")
 
 
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 class Browser:
     def __init__(self, width, height):
         self.profile = tempfile.mkdtemp(prefix="clm-chromium-")
-        port = 9333
+        port = _free_port()
         self.proc = subprocess.Popen(
             [
                 shutil.which("chromium") or "chromium",

@@ -4,7 +4,7 @@ import os
 import tempfile
 import time
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
@@ -93,9 +93,10 @@ class CrmIntakeExport(models.TransientModel):
 
     @api.model
     def _default_date_from(self):
-        # The last twelve months, from the first of a month.
+        # The last twelve months and this one so far, from the first of the
+        # month a year ago.
         today = fields.Date.context_today(self)
-        return today.replace(day=1) - relativedelta(months=11)
+        return today.replace(day=1) - relativedelta(months=12)
 
     @api.depends("lead_ids")
     def _compute_selected_count(self):
@@ -184,9 +185,11 @@ class CrmIntakeExport(models.TransientModel):
         either may be None."""
         report = self.env["crm.milestone.flow.report"]
         start = end = None
-        if self.date_from:
+        # The calendar's first and last days stand for "no limit": their
+        # midnights in some time zones fall outside what a datetime can hold.
+        if self.date_from and self.date_from > date.min:
             start = report._local_midnight(self.date_from)
-        if self.date_to:
+        if self.date_to and self.date_to < date.max:
             end = report._local_midnight(self.date_to + timedelta(days=1))
         return start, end
 
@@ -915,7 +918,7 @@ class _WorkbookWriter:
 
     def conflicts(self, rows):
         """{lead id: (hits, notes)} of the leads' latest conflict checks, for
-        the Conflict Check group (whose access rights these reads need)."""
+        the Attorney group (whose access rights these reads need)."""
         env = self.env
         run_ids = [row["conflict_check_id"] for row in rows if row["conflict_check_id"]]
         if not run_ids:
