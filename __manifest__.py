@@ -13,6 +13,7 @@
         "security/ir.model.access.csv",
         "data/crm_stage_data.xml",
         "data/crm_refusal_reason_data.xml",
+        "data/crm_lost_reason_data.xml",
         "data/crm_practice_area_data.xml",
         "data/mail_activity_type_data.xml",
         "data/ir_cron_data.xml",

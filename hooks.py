@@ -12,10 +12,14 @@ CRM_STOCK_STAGES = (
     "crm.stage_lead3",
     "crm.stage_lead4",
 )
+# crm's stock lost reasons ("Not enough stock"...): archived at install when
+# no lead uses them; the module ships a firm's own (data/crm_lost_reason_data).
+CRM_STOCK_LOST_REASONS = ("crm.lost_reason_1", "crm.lost_reason_2", "crm.lost_reason_3")
 
 
 def post_init_hook(env):
     _remove_unused_stock_stages(env)
+    _archive_unused_stock_lost_reasons(env)
     _backfill_milestone_log(env)
     _backfill_milestone_summary(env)
 
@@ -44,6 +48,25 @@ def _remove_unused_stock_stages(env):
             "Intake > Configure Stages",
             len(stages - unused),
         )
+
+
+def _archive_unused_stock_lost_reasons(env):
+    reasons = env["crm.lost.reason"]
+    for xmlid in CRM_STOCK_LOST_REASONS:
+        reasons |= env.ref(xmlid, raise_if_not_found=False) or reasons.browse()
+    used = (
+        env["crm.lead"]
+        .with_context(active_test=False)
+        ._read_group([("lost_reason_id", "in", reasons.ids)], ["lost_reason_id"])
+    )
+    unused = reasons - reasons.browse().union(*(reason for (reason,) in used))
+    if unused:
+        _logger.info(
+            "crm_law_milestones: archiving %s unused stock lost reason(s): %s",
+            len(unused),
+            ", ".join(unused.mapped("name")),
+        )
+        unused.action_archive()
 
 
 def _backfill_milestone_log(env):

@@ -1,4 +1,4 @@
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
 
 import pytz
 
@@ -151,26 +151,43 @@ class CrmMilestoneFlowReport(models.Model):
         """
         domain = Domain.TRUE
         try:
-            if date_from:
-                start = self._local_midnight(fields.Date.to_date(date_from))
-                domain &= Domain("create_date", ">=", start)
-            if date_to:
-                end = fields.Date.add(fields.Date.to_date(date_to), days=1)
-                domain &= Domain("create_date", "<", self._local_midnight(end))
-        except ValueError as error:
+            start = fields.Date.to_date(date_from) if date_from else None
+            end = fields.Date.to_date(date_to) if date_to else None
+            ids = {
+                name: int(value)
+                for name, value in (
+                    ("team_id", team_id),
+                    ("user_id", user_id),
+                    ("practice_area_id", practice_area_id),
+                )
+                if value
+            }
+        except (TypeError, ValueError) as error:
             raise UserError(
                 self.env._(
-                    "The flow diagram's period must be given as dates "
-                    "(YYYY-MM-DD): %(error)s",
+                    "The flow diagram's filters are dates (YYYY-MM-DD) and "
+                    "record ids: %(error)s",
                     error=error,
                 )
             ) from error
-        if team_id:
-            domain &= Domain("team_id", "=", int(team_id))
-        if user_id:
-            domain &= Domain("user_id", "=", int(user_id))
-        if practice_area_id:
-            domain &= Domain("practice_area_id", "=", int(practice_area_id))
+        if start and end and end < start:
+            raise UserError(
+                self.env._(
+                    "The period ends on %(end)s, before it starts on %(start)s: "
+                    "set the end date on or after the start date.",
+                    end=end,
+                    start=start,
+                )
+            )
+        # The calendar's first and last days stand for "no limit": their
+        # midnights in some time zones fall outside what a datetime can hold.
+        if start and start > date.min:
+            domain &= Domain("create_date", ">=", self._local_midnight(start))
+        if end and end < date.max:
+            end_moment = self._local_midnight(end + timedelta(days=1))
+            domain &= Domain("create_date", "<", end_moment)
+        for name, value in ids.items():
+            domain &= Domain(name, "=", value)
         return self._flow_diagram(domain)
 
     @api.model

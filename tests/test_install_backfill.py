@@ -2,7 +2,10 @@ from datetime import datetime
 
 from odoo.tests import tagged
 
-from odoo.addons.crm_law_milestones.hooks import _backfill_milestone_log
+from odoo.addons.crm_law_milestones.hooks import (
+    _archive_unused_stock_lost_reasons,
+    _backfill_milestone_log,
+)
 
 from .common import MilestoneCase
 
@@ -36,3 +39,19 @@ class TestInstallBackfill(MilestoneCase):
             self.assertEqual(log.to_stage_id, lead.stage_id)
             self.assertEqual(log.to_role, role)
             self.assertEqual(log.date, datetime(2025, 11, 20, 10, 0))
+
+    def test_stock_lost_reasons_give_way_to_the_firms_own(self):
+        # At install crm's unused stock reasons were archived; one a lead
+        # uses stays, and the firm's own reasons are there.
+        stock = self.env.ref("crm.lost_reason_2")
+        stock.active = True
+        self._lead("contact_made", name="Short-staffed", lost_reason_id=stock.id)
+        stock_reasons = stock | self.env.ref("crm.lost_reason_3")
+        stock_reasons.action_unarchive()
+
+        _archive_unused_stock_lost_reasons(self.env)
+
+        self.assertEqual(stock_reasons.filtered("active"), stock)
+        firm_reasons = self.env["crm.lost.reason"].search([]).mapped("name")
+        self.assertIn("Hired another firm", firm_reasons)
+        self.assertNotIn("Not enough stock", firm_reasons)

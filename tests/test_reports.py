@@ -4,6 +4,7 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import MilestoneCase
@@ -481,6 +482,17 @@ class TestReportAccess(ReportCase):
                 ("appointment_made", "refused"): 1,
             },
         )
+
+    def test_flow_diagram_filters_are_checked(self):
+        report = self.env["crm.milestone.flow.report"].with_user(self.intake_user)
+        with self.assertRaisesRegex(UserError, "before it starts on 2026-01-31"):
+            report.get_flow_diagram(date_from="2026-01-31", date_to="2026-01-01")
+        for bad in ({"date_from": "31/01/2026"}, {"team_id": "abc"}):
+            with self.subTest(bad=bad), self.assertRaisesRegex(UserError, "YYYY"):
+                report.get_flow_diagram(**bad)
+        # The calendar's last day is no limit, not an overflow.
+        everything = report.get_flow_diagram(date_to="9999-12-31")
+        self.assertEqual(everything, report.get_flow_diagram())
 
     def test_other_company_is_hidden(self):
         other_company = self.env["res.company"].create({"name": "Second Office LLP"})

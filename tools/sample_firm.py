@@ -151,6 +151,13 @@ SALESPEOPLE = (
     _staff("Adaeze Okonkwo", "Associate Attorney", 180, 1.5),
     _staff("Renée Duchamp", "Managing Attorney", 420, 1.0),
 )
+# The addon's roles (security/crm_law_milestones_security.xml) by job.
+STAFF_GROUPS = {
+    "Intake Specialist": "crm_law_milestones.group_intake_staff",
+    "Paralegal": "crm_law_milestones.group_intake_staff",
+    "Associate Attorney": "crm_law_milestones.group_conflict_check",
+    "Managing Attorney": "crm_law_milestones.group_intake_manager",
+}
 # Nobody picks up an unassigned inquiry for a while.
 UNASSIGNED_MEDIAN_RESPONSE_MINUTES = 1800
 
@@ -1189,6 +1196,18 @@ LOG_COLUMNS = (
 )
 
 
+def waiting_reason(pnc):
+    """Why a PNC now in Waiting On waits, from where it came: a signed
+    retainer waits for its funds, a divorce for the mandatory waiting
+    period, anything else for the client."""
+    came_from = [role for role in pnc.roles if role != WAITING_ON][-1]
+    if came_from == RETAINER_SIGNED:
+        return "funds"
+    if pnc.practice_area == "family":
+        return "waiting_period"
+    return "client_not_ready"
+
+
 def _batches(items, size):
     batch = []
     for item in items:
@@ -1265,9 +1284,12 @@ class OdooLoader:
 
     def _salespeople(self):
         users = self.env["res.users"].with_context(active_test=False)
-        group = self.env.ref("sales_team.group_sale_salesman")
+        salesman = self.env.ref("sales_team.group_sale_salesman")
         ids = {}
         for person in self.firm.salespeople:
+            # The addon's role for the job, when the addon has roles.
+            xmlid = STAFF_GROUPS.get(person.job_title, "")
+            group = self.env.ref(xmlid, raise_if_not_found=False) or salesman
             user = users.search([("login", "=", person.login)], limit=1)
             if not user:
                 user = users.create(
@@ -1356,9 +1378,7 @@ class OdooLoader:
         if final_role == REFUSED and pnc.refusal_kind and self.has_refusal_reason:
             values["refusal_reason_id"] = self.refusal_reason_ids[pnc.refusal_kind]
         if final_role == WAITING_ON and self.has_waiting_reason:
-            # The addon requires a reason in Waiting On; the generator does
-            # not model why, so every sample wait is for funds.
-            values["waiting_reason"] = "funds"
+            values["waiting_reason"] = waiting_reason(pnc)
         if self.practice_area_ids:
             values["practice_area_id"] = self.practice_area_ids[pnc.practice_area]
         if self.has_parties:

@@ -307,6 +307,20 @@ def test_some_signed_retainers_wait_before_funding(pncs, moves):
     assert len(funded_after_wait) > 10
 
 
+def test_waiting_leads_say_why_they_wait(pncs):
+    waiting = [pnc for pnc in pncs if pnc.final_role == WAITING_ON]
+    reasons = {pnc.number: sample_firm.waiting_reason(pnc) for pnc in waiting}
+    assert set(reasons.values()) <= {"funds", "waiting_period", "client_not_ready"}
+    for pnc in waiting:
+        came_from = [role for role in pnc.roles if role != WAITING_ON][-1]
+        if came_from == RETAINER_SIGNED:
+            assert reasons[pnc.number] == "funds"
+    # A signed retainer waiting for its funds is the common case, not the
+    # only one.
+    assert "funds" in reasons.values()
+    assert len(set(reasons.values())) >= 2
+
+
 def test_some_leads_go_straight_from_an_early_milestone_to_lost(moves):
     early_losses = collections.Counter(row[0] for _pnc, row in moves if row[1] == LOST)
     assert early_losses[AWAITING_INFO] > 20
