@@ -24,16 +24,22 @@ def post_init_hook(env):
     _backfill_milestone_summary(env)
 
 
-def _remove_unused_stock_stages(env):
-    stages = env["crm.stage"]
-    for xmlid in CRM_STOCK_STAGES:
-        stages |= env.ref(xmlid, raise_if_not_found=False) or env["crm.stage"]
+def _unused_stock_records(env, xmlids, lead_field):
+    """crm's stock records of ``xmlids`` (those still there), and those of
+    them no lead refers to through ``lead_field``."""
+    records = env[env["crm.lead"]._fields[lead_field].comodel_name]
+    for xmlid in xmlids:
+        records |= env.ref(xmlid, raise_if_not_found=False) or records.browse()
     used = (
         env["crm.lead"]
         .with_context(active_test=False)
-        ._read_group([("stage_id", "in", stages.ids)], ["stage_id"])
+        ._read_group([(lead_field, "in", records.ids)], [lead_field])
     )
-    unused = stages - env["crm.stage"].union(*(stage for (stage,) in used))
+    return records, records - records.browse().union(*(rec for (rec,) in used))
+
+
+def _remove_unused_stock_stages(env):
+    stages, unused = _unused_stock_records(env, CRM_STOCK_STAGES, "stage_id")
     if unused:
         _logger.info(
             "crm_law_milestones: removing %s unused stock CRM stage(s): %s",
@@ -51,15 +57,9 @@ def _remove_unused_stock_stages(env):
 
 
 def _archive_unused_stock_lost_reasons(env):
-    reasons = env["crm.lost.reason"]
-    for xmlid in CRM_STOCK_LOST_REASONS:
-        reasons |= env.ref(xmlid, raise_if_not_found=False) or reasons.browse()
-    used = (
-        env["crm.lead"]
-        .with_context(active_test=False)
-        ._read_group([("lost_reason_id", "in", reasons.ids)], ["lost_reason_id"])
+    _reasons, unused = _unused_stock_records(
+        env, CRM_STOCK_LOST_REASONS, "lost_reason_id"
     )
-    unused = reasons - reasons.browse().union(*(reason for (reason,) in used))
     if unused:
         _logger.info(
             "crm_law_milestones: archiving %s unused stock lost reason(s): %s",

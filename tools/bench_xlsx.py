@@ -139,7 +139,9 @@ def run(env, repeats=1):
     """The full benchmark's row: the export of its addon database."""
     import odoo
 
-    figures = measure(env.cr.dbname, odoo.tools.config["addons_path"])
+    figures = measure(
+        env.cr.dbname, ",".join(map(str, odoo.tools.config["addons_path"]))
+    )
     label = f"xlsx export, {figures['leads']} leads (peak {figures['peak_mb']:.0f} MB)"
     return [(label, figures["seconds"], None, None)]
 

@@ -19,8 +19,11 @@ to this file, run on a third database, ``clm_bench_firm``: the sample firm
 (tools/sample_firm.py) loaded at the same number of leads, so the reports
 read a realistic history rather than synthetic rows. Its loading time is in
 the table; ``--firm-db NAME`` reuses a database already loaded that way.
-``--step xlsx`` runs only the intake workbook export there (tools/bench_xlsx.py:
-time and peak memory, measured in a child process).
+``--step writes`` runs only the first part, ``--step firm`` only the second
+(with ``--firm-db``, on a database kept from an earlier run), ``--step xlsx``
+only the intake workbook export (tools/bench_xlsx.py: time and peak memory,
+measured in a child process). Each figure is printed as soon as it is
+measured.
 Everything prints as one table; nothing here is a test.
 """
 
@@ -267,14 +270,95 @@ def xlsx_step(args):
         dropdb(FIRM_DB)
 
 
-def extra_benchmarks(env, repeats):
-    """Rows from tools/bench_*.py modules: (name, seconds, baseline, ratio)."""
-    rows = []
-    for path in sorted(TOOLS.glob("bench_*.py")):
-        module = importlib.import_module(path.stem)
-        say(f"running {path.name}")
-        rows.extend(module.run(env, repeats=repeats))
-    return rows
+def write_benchmarks(args):
+    """Install, backfill and stage changes: the addon against plain crm on
+    the same leads. Returns table rows."""
+    import odoo
+    from odoo import api
+    from odoo.modules.registry import Registry
+
+    table = []
+    for name in (PLAIN_DB, ADDON_DB):
+        dropdb(name)
+    say(f"installing crm on {PLAIN_DB}")
+    odoo_bin(args, "-d", PLAIN_DB, "-i", "crm")
+    say(f"inserting {args.leads} leads")
+    with Registry(PLAIN_DB).cursor() as cr:
+        insert_leads(api.Environment(cr, 1, {}), args.leads)
+    # A template database must have no open connection.
+    odoo.sql_db.close_db(PLAIN_DB)
+    subprocess.run(["createdb", "-T", PLAIN_DB, ADDON_DB], check=True)
+
+    say(f"installing the addon on {ADDON_DB} ({args.leads} leads to backfill)")
+    install_seconds = odoo_bin(args, "-d", ADDON_DB, "-i", "crm_law_milestones")
+    table.append(report(("install with log backfill", install_seconds, None, None)))
+    with Registry(ADDON_DB).cursor() as cr:
+        env = api.Environment(cr, 1, {})
+        give_stages_their_roles(env)
+        add_history(env)
+        env["crm.lead.milestone.log"]._refresh_summary()
+        cr.execute("SELECT count(*) FROM crm_lead_milestone_log")
+        say(f"log rows: {cr.fetchone()[0]}")
+
+    plain, addon = Registry(PLAIN_DB), Registry(ADDON_DB)
+    for label, work in (
+        ("bulk write moving 10k leads", bulk_move),
+        ("one kanban drag (web_save)", kanban_drag),
+        ("pipeline kanban grouped read", open_pipeline),
+    ):
+        say(label)
+        baseline = median_seconds(plain, work, args.repeats)
+        ours = median_seconds(addon, work, args.repeats)
+        table.append(report((label, ours, baseline, ours / baseline)))
+    for name in (PLAIN_DB, ADDON_DB):
+        odoo.sql_db.close_db(name)
+    return table
+
+
+def firm_benchmarks(args):
+    """Reports, conflict search and export on the sample firm (loaded at
+    --leads unless --firm-db names one). Returns table rows."""
+    import odoo
+    from odoo import api
+    from odoo.modules.registry import Registry
+
+    table = []
+    if not args.firm_db:
+        table.extend(report(row) for row in load_sample_firm(args))
+    with Registry(args.firm_db or FIRM_DB).cursor() as cr:
+        env = api.Environment(cr, 2, {})
+        for path in sorted(TOOLS.glob("bench_*.py")):
+            module = importlib.import_module(path.stem)
+            say(f"running {path.name}")
+            try:
+                table.extend(report(row) for row in module.run(env, args.repeats))
+            except Exception as error:  # one failure: the rest still prints
+                say(f"{path.name} failed: {error!r}")
+                cr.rollback()
+        cr.rollback()
+    odoo.sql_db.close_db(args.firm_db or FIRM_DB)
+    return table
+
+
+def report(row):
+    """Say a table row as soon as it is measured, and return it."""
+    label, seconds, baseline, ratio = row
+    against = f" (baseline {baseline:.3f} s, x{ratio:.2f})" if baseline else ""
+    say(f"{label}: {seconds:.3f} s{against}")
+    return row
+
+
+def print_table(args, table):
+    print()
+    print(f"Benchmark on {os.cpu_count()} cores, {args.leads} leads, medians of")
+    print(f"{args.repeats} runs; 'baseline' is plain crm or the best plain SQL.")
+    print()
+    print(f"| {'measure':<52} | {'addon s':>9} | {'baseline s':>10} | {'ratio':>6} |")
+    print(f"|{'-' * 54}|{'-' * 11}|{'-' * 12}|{'-' * 8}|")
+    for label, seconds, baseline, ratio in table:
+        base = f"{baseline:10.3f}" if baseline is not None else f"{'':>10}"
+        rate = f"{ratio:6.2f}" if ratio is not None else f"{'':>6}"
+        print(f"| {label:<52} | {seconds:9.3f} | {base} | {rate} |")
 
 
 def main():
@@ -291,10 +375,10 @@ def main():
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
         "--step",
-        choices=("all", "xlsx"),
+        choices=("all", "writes", "firm", "xlsx"),
         default="all",
-        help="xlsx: only the intake workbook export (time and peak memory) "
-        "on the sample firm (--firm-db, or one loaded at --leads)",
+        help="writes: install and stage changes against plain crm; firm: the "
+        "bench_*.py modules on the sample firm; xlsx: only the workbook export",
     )
     args = parser.parse_args()
     sys.path.insert(0, str(TOOLS))
@@ -303,65 +387,20 @@ def main():
         return
 
     import odoo
-    from odoo import api
-    from odoo.modules.registry import Registry
 
     odoo.tools.config.parse_config(["--addons-path", args.addons_path])
     table = []
-
-    for name in (PLAIN_DB, ADDON_DB):
-        dropdb(name)
-    say(f"installing crm on {PLAIN_DB}")
-    odoo_bin(args, "-d", PLAIN_DB, "-i", "crm")
-    say(f"inserting {args.leads} leads")
-    with Registry(PLAIN_DB).cursor() as cr:
-        insert_leads(api.Environment(cr, 1, {}), args.leads)
-    # A template database must have no open connection.
-    odoo.sql_db.close_db(PLAIN_DB)
-    subprocess.run(["createdb", "-T", PLAIN_DB, ADDON_DB], check=True)
-
-    say(f"installing the addon on {ADDON_DB} ({args.leads} leads to backfill)")
-    install_seconds = odoo_bin(args, "-d", ADDON_DB, "-i", "crm_law_milestones")
-    table.append(("install with log backfill", install_seconds, None, None))
-    with Registry(ADDON_DB).cursor() as cr:
-        env = api.Environment(cr, 1, {})
-        give_stages_their_roles(env)
-        add_history(env)
-        cr.execute("SELECT count(*) FROM crm_lead_milestone_log")
-        say(f"log rows: {cr.fetchone()[0]}")
-
-    plain, addon = Registry(PLAIN_DB), Registry(ADDON_DB)
-    for label, work in (
-        ("bulk write moving 10k leads", bulk_move),
-        ("one kanban drag (web_save)", kanban_drag),
-        ("pipeline kanban grouped read", open_pipeline),
-    ):
-        say(label)
-        baseline = median_seconds(plain, work, args.repeats)
-        ours = median_seconds(addon, work, args.repeats)
-        table.append((label, ours, baseline, ours / baseline))
-
-    firm_db = args.firm_db or FIRM_DB
-    if not args.firm_db:
-        table.extend(load_sample_firm(args))
-    with Registry(firm_db).cursor() as cr:
-        table.extend(extra_benchmarks(api.Environment(cr, 2, {}), args.repeats))
-        cr.rollback()
-
-    print()
-    print(f"Benchmark on {os.cpu_count()} cores, {args.leads} leads, medians of")
-    print(f"{args.repeats} runs; 'baseline' is plain crm or the best plain SQL.")
-    print()
-    print(f"| {'measure':<44} | {'addon s':>9} | {'baseline s':>10} | {'ratio':>6} |")
-    print(f"|{'-' * 46}|{'-' * 11}|{'-' * 12}|{'-' * 8}|")
-    for label, seconds, baseline, ratio in table:
-        base = f"{baseline:10.3f}" if baseline is not None else f"{'':>10}"
-        rate = f"{ratio:6.2f}" if ratio is not None else f"{'':>6}"
-        print(f"| {label:<44} | {seconds:9.3f} | {base} | {rate} |")
+    if args.step in ("all", "writes"):
+        table += write_benchmarks(args)
+    if args.step in ("all", "firm"):
+        table += firm_benchmarks(args)
+    print_table(args, table)
 
     if not args.keep:
-        for name in (PLAIN_DB, ADDON_DB, *(() if args.firm_db else (FIRM_DB,))):
-            odoo.sql_db.close_db(name)
+        dropped = (PLAIN_DB, ADDON_DB) if args.step != "firm" else ()
+        if not args.firm_db and args.step != "writes":
+            dropped += (FIRM_DB,)
+        for name in dropped:
             dropdb(name)
 
 

@@ -465,6 +465,21 @@ def run_odoo(python, odoo, log, *args):
     return proc.returncode, "".join(lines)
 
 
+def run_steps(python, odoo, log, db, steps):
+    """Run odoo-bin once per (label, arguments) step on ``db``, stopping at
+    the first that fails (exit code, or an ERROR line); return how many
+    succeeded."""
+    for done, (label, args) in enumerate(steps):
+        rc, text = run_odoo(
+            python, odoo, log, "-d", db, "--stop-after-init", "--log-level=info", *args
+        )
+        if rc or re.search(r" (ERROR|CRITICAL) ", text):
+            say(f"odoo: {label} failed; see {log}")
+            return done
+        say(f"odoo: {label} OK")
+    return len(steps)
+
+
 def run_odoo_suite(python, odoo, tags):
     """Install, upgrade, then test on a throwaway database.
 
@@ -478,24 +493,12 @@ def run_odoo_suite(python, odoo, tags):
     log.write_text("")
     say(f"odoo: throwaway database {db} (full log: {log})")
     try:
-        for step, args in (
-            ("install", ["-i", MODULE]),
-            ("upgrade", ["-u", MODULE]),
-        ):
-            rc, text = run_odoo(
-                python,
-                odoo,
-                log,
-                "-d",
-                db,
-                "--stop-after-init",
-                "--log-level=info",
-                *args,
-            )
-            if rc or re.search(r" (ERROR|CRITICAL) ", text):
-                say(f"odoo: the module's {step} failed; see {log}")
-                return 0, 1
-            say(f"odoo: {step} of {MODULE} OK")
+        steps = (
+            (f"install of {MODULE}", ["-i", MODULE]),
+            (f"upgrade of {MODULE}", ["-u", MODULE]),
+        )
+        if run_steps(python, odoo, log, db, steps) < len(steps):
+            return 0, 1
 
         rc, text = run_odoo(
             python,
@@ -550,28 +553,17 @@ def run_demo_install(python, odoo):
     log = Path(tempfile.gettempdir()) / f"{db}.log"
     log.write_text("")
     say(f"odoo: CRM demo database {db} (full log: {log})")
-    passed = 0
     try:
-        for step, args in (
+        steps = (
             ("crm with demo data", ["-i", "crm", "--with-demo"]),
             (f"install of {MODULE} on it", ["-i", MODULE]),
             (f"upgrade of {MODULE} on it", ["-u", MODULE]),
-        ):
-            rc, text = run_odoo(
-                python,
-                odoo,
-                log,
-                "-d",
-                db,
-                "--stop-after-init",
-                "--log-level=info",
-                *args,
-            )
-            if rc or re.search(r" (ERROR|CRITICAL) ", text):
-                say(f"odoo: {step} failed; see {log}")
-                return passed, 1
-            say(f"odoo: {step} OK")
-            passed += step != "crm with demo data"
+        )
+        done = run_steps(python, odoo, log, db, steps)
+        # Installing crm itself is set-up, not a check of the module.
+        passed = max(done - 1, 0)
+        if done < len(steps):
+            return passed, 1
         probe = subprocess.run(
             [
                 str(python),
