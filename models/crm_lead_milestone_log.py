@@ -208,7 +208,10 @@ class CrmLeadMilestoneLog(models.Model):
         change close to plain crm's cost, where the ORM's create would double
         it. The same statement derives what the new rows change on the
         leads' other rows and summary fields, and stamps the consult and
-        retainer dates, so a move costs no query more than the INSERT.
+        retainer dates, so a move costs no query more than the INSERT. The
+        leads' new summary goes into the ORM's cache, to be written by the
+        UPDATE that flushes the stage change itself: a second UPDATE of
+        every moved lead would cost as much as the move.
         """
         if not rows:
             return
@@ -280,7 +283,40 @@ class CrmLeadMilestoneLog(models.Model):
                 ),
             )
         )
-        self._invalidate_summary({row["lead_id"] for row in rows})
+        summaries = self.env.cr.fetchall()
+        self.invalidate_model(list(DERIVED_FIELDS))
+        self.env["crm.lead"].invalidate_model(["milestone_log_ids"])
+        self._cache_summary(summaries)
+
+    @api.model
+    def _cache_summary(self, summaries):
+        """Put the leads' summary rows (lead id, then the values of
+        LEAD_SUMMARY_FIELDS and MILESTONE_DATE_FIELDS, None where the lead
+        never entered that milestone) in the cache, as values to flush.
+
+        Marked dirty the way the ORM's own write marks them, so they join the
+        pending UPDATE of the leads instead of costing one of their own.
+
+        A None is left out: a new row cannot take away a lead's speed to lead
+        or milestone date, and the ORM would store a missing speed as 0.0
+        hours (a Float column it writes is never NULL), which SQL would
+        average in.
+        """
+        leads = self.env["crm.lead"]
+        fnames = [*LEAD_SUMMARY_FIELDS, *MILESTONE_DATE_FIELDS.values()]
+        nullable = {"speed_to_lead_hours", *MILESTONE_DATE_FIELDS.values()}
+        for lead_id, *values in summaries:
+            lead = leads.browse(lead_id)
+            summary = {
+                fname: value
+                for fname, value in zip(fnames, values, strict=True)
+                if value is not None or fname not in nullable
+            }
+            for fname, value in summary.items():
+                field = leads._fields[fname]
+                field._update_cache(
+                    lead, field.convert_to_cache(value, lead), dirty=True
+                )
 
     @api.model
     def _refresh_summary(self, lead_ids=None):
@@ -359,13 +395,6 @@ class CrmLeadMilestoneLog(models.Model):
                 else SQL("WHERE log.lead_id = ANY(%s)", list(lead_ids)),
             )
         # The consult and retainer dates: the lead's latest entry into each.
-        stamps = SQL(", ").join(
-            SQL(
-                "%(field)s = COALESCE(summary.%(field)s, lead.%(field)s)",
-                field=SQL.identifier(field),
-            )
-            for field in MILESTONE_DATE_FIELDS.values()
-        )
         stamped = SQL("").join(
             SQL(
                 ", MAX(derived.date) FILTER (WHERE derived.to_role = %s) AS %s",
@@ -393,6 +422,8 @@ class CrmLeadMilestoneLog(models.Model):
                        move_first = derived.move_first
                   FROM derived
                  WHERE log.id = derived.id
+                   -- Lets the planner reach the rows by lead, not scan them.
+                   AND log.lead_id IN (SELECT id FROM targets)
                    AND (log.left_at IS DISTINCT FROM derived.left_at
                         OR log.reentered_at IS DISTINCT FROM derived.reentered_at
                         OR log.funding_days IS DISTINCT FROM derived.funding_days
@@ -417,22 +448,8 @@ class CrmLeadMilestoneLog(models.Model):
                        %(stamped)s
                   FROM derived
                  GROUP BY derived.lead_id
-            ),
-            updated_leads AS (
-                UPDATE crm_lead lead
-                   SET milestone_furthest = summary.furthest,
-                       milestone_last_open = summary.last_open,
-                       milestone_move_count = COALESCE(summary.moves, 0),
-                       speed_to_lead_hours = summary.speed
-                       %(stamps)s
-                  FROM targets
-                  LEFT JOIN summary ON summary.lead_id = targets.id
-                 WHERE lead.id = targets.id
-                   AND (%(changed)s)
-             RETURNING 1
             )
-            SELECT (SELECT COUNT(*) FROM updated_rows),
-                   (SELECT COUNT(*) FROM updated_leads)
+            %(result)s
             """,
             new=SQL("new AS MATERIALIZED (%s),", new_rows)
             if new_rows is not None
@@ -445,28 +462,67 @@ class CrmLeadMilestoneLog(models.Model):
             main_path=list(milestones.MAIN_PATH),
             last_open=milestones.MAIN_PATH[:-1],
             stamped=stamped,
-            stamps=SQL(", %s", stamps),
-            # A new row always changes the count; a refresh writes only the
-            # leads whose summary differs.
-            changed=SQL("TRUE")
-            if new_rows is not None
-            else SQL(
+            result=self._summary_result(new_rows is not None),
+        )
+
+    @api.model
+    def _summary_result(self, returning):
+        """The end of _summary_statement: with ``returning``, a SELECT of
+        each target lead's summary (see _cache_summary); otherwise the
+        UPDATE of the leads whose summary differs, and the numbers of log
+        rows and leads updated."""
+        dates = list(MILESTONE_DATE_FIELDS.values())
+        if returning:
+            return SQL(
                 """
-                lead.milestone_furthest IS DISTINCT FROM summary.furthest
-                OR lead.milestone_last_open IS DISTINCT FROM summary.last_open
-                OR lead.milestone_move_count
-                   IS DISTINCT FROM COALESCE(summary.moves, 0)
-                OR lead.speed_to_lead_hours IS DISTINCT FROM summary.speed
-                OR %s
+                SELECT targets.id, summary.furthest, summary.last_open,
+                       COALESCE(summary.moves, 0), summary.speed, %s
+                  FROM targets
+                  LEFT JOIN summary ON summary.lead_id = targets.id
                 """,
-                SQL(" OR ").join(
-                    SQL(
-                        "COALESCE(summary.%(field)s, lead.%(field)s)"
-                        " IS DISTINCT FROM lead.%(field)s",
-                        field=SQL.identifier(field),
-                    )
-                    for field in MILESTONE_DATE_FIELDS.values()
+                SQL(", ").join(
+                    SQL("summary.%s", SQL.identifier(field)) for field in dates
                 ),
+            )
+        return SQL(
+            """
+            , updated_leads AS (
+                UPDATE crm_lead lead
+                   SET milestone_furthest = summary.furthest,
+                       milestone_last_open = summary.last_open,
+                       milestone_move_count = COALESCE(summary.moves, 0),
+                       speed_to_lead_hours = summary.speed,
+                       %(stamps)s
+                  FROM targets
+                  LEFT JOIN summary ON summary.lead_id = targets.id
+                 WHERE lead.id = targets.id
+                   AND (lead.milestone_furthest IS DISTINCT FROM summary.furthest
+                        OR lead.milestone_last_open
+                           IS DISTINCT FROM summary.last_open
+                        OR lead.milestone_move_count
+                           IS DISTINCT FROM COALESCE(summary.moves, 0)
+                        OR lead.speed_to_lead_hours
+                           IS DISTINCT FROM summary.speed
+                        OR %(dates_changed)s)
+             RETURNING 1
+            )
+            SELECT (SELECT COUNT(*) FROM updated_rows),
+                   (SELECT COUNT(*) FROM updated_leads)
+            """,
+            stamps=SQL(", ").join(
+                SQL(
+                    "%(field)s = COALESCE(summary.%(field)s, lead.%(field)s)",
+                    field=SQL.identifier(field),
+                )
+                for field in dates
+            ),
+            dates_changed=SQL(" OR ").join(
+                SQL(
+                    "COALESCE(summary.%(field)s, lead.%(field)s)"
+                    " IS DISTINCT FROM lead.%(field)s",
+                    field=SQL.identifier(field),
+                )
+                for field in dates
             ),
         )
 

@@ -163,6 +163,40 @@ class TestTransitionLog(MilestoneCase):
         queries_to_move(2)  # warm-up: caches, prepared statements
         self.assertEqual(queries_to_move(3), queries_to_move(30))
 
+    # Pinned: a change that makes a stage change cost more queries must say
+    # so here. The first move of each size warms the caches.
+    SINGLE_MOVE_QUERIES = 12
+    BULK_MOVE_QUERIES = 12
+
+    def test_stage_change_query_counts(self):
+        leads = self.env["crm.lead"].create(
+            [
+                {
+                    "name": f"Pinned {index}",
+                    "type": "opportunity",
+                    "team_id": self.team.id,
+                    "stage_id": self.stages["contact_made"].id,
+                }
+                for index in range(42)
+            ]
+        )
+        warm_one, one, warm_bulk, bulk = leads[0], leads[1], leads[2:22], leads[22:]
+        target = self.stages["appointment_made"].id
+
+        for warm, measured, expected in (
+            (warm_one, one, self.SINGLE_MOVE_QUERIES),
+            (warm_bulk, bulk, self.BULK_MOVE_QUERIES),
+        ):
+            warm.write({"stage_id": target})
+            self.env.flush_all()
+            self.env.invalidate_all()
+            with self.assertQueryCount(expected):
+                measured.write({"stage_id": target})
+            self.assertEqual(
+                {row[1:] for lead in measured for row in self._rows(lead)[-1:]},
+                {("appointment_made", "next")},
+            )
+
     def test_server_action(self):
         lead = self._lead("retainer_signed")
         action = self.env["ir.actions.server"].create(
