@@ -401,15 +401,20 @@ class CrmLead(models.Model):
 
     def _milestone_clean_vals(self, vals):
         """Refuse values the milestone rules cannot trust: a stage that is no
-        stage id, and fields the module stamps itself."""
-        stamped = {name for name in self._SYSTEM_STAMPED_FIELDS if vals.get(name)}
+        stage id, and fields the module stamps itself (blanking one counts:
+        it would drop the lead from the reports)."""
+        stamped = {
+            name
+            for name in self._SYSTEM_STAMPED_FIELDS.intersection(vals)
+            if not self._milestone_unchanged(name, vals[name])
+        }
         if stamped and not self.env.su:
             raise AccessError(
                 self.env._(
-                    "%(leads)s: %(fields)s are recorded by the intake module "
-                    "(from the milestone log, or when a bypass is allowed) and "
-                    "cannot be set by hand. Leave them out.",
-                    leads=vals.get("name") or ", ".join(self.mapped("display_name")),
+                    "%(leads)s: the intake module records %(fields)s itself "
+                    "(from the milestone log, or when a bypass is allowed); "
+                    "they cannot be set by hand. Leave them out.",
+                    leads=self._milestone_named(vals),
                     fields=", ".join(
                         self._fields[name].string for name in sorted(stamped)
                     ),
@@ -434,11 +439,31 @@ class CrmLead(models.Model):
                     "%(leads)s: %(value)r is not a stage. Give the id of an "
                     "existing stage (CRM > Configuration > Stages), or False "
                     "for none.",
-                    leads=vals.get("name") or ", ".join(self.mapped("display_name")),
+                    leads=self._milestone_named(vals),
                     value=vals["stage_id"],
                 )
             )
         return {**vals, "stage_id": stage_id}
+
+    def _milestone_named(self, vals):
+        """The leads an error is about: those written, or the one created."""
+        return (
+            ", ".join(self.mapped("display_name"))
+            or vals.get("name")
+            or self.env._("A new lead")
+        )
+
+    def _milestone_unchanged(self, fname, value):
+        """Whether writing ``value`` to ``fname`` leaves every lead of
+        ``self`` as it is (on creation: whether it is empty)."""
+        if not self:
+            return not value
+        field = self._fields[fname]
+        return all(
+            field.convert_to_record(field.convert_to_cache(value, lead), lead)
+            == lead[fname]
+            for lead in self
+        )
 
     def _merge_opportunity(
         self, user_id=False, team_id=False, auto_unlink=True, max_length=5
@@ -512,6 +537,19 @@ class CrmLead(models.Model):
         for stage, leads in funded_by_stage.items():
             leads.write({"stage_id": stage.id, "probability": 100})
         return True
+
+    def action_set_lost(self, **additional_values):
+        # Marked lost from Refused: the firm now says the PNC went elsewhere.
+        # The lead moves to Lost, which drops its refusal reason, rather than
+        # carry both reasons in Refused.
+        refused = self.filtered(
+            lambda lead: lead.stage_id.milestone_role == milestones.REFUSED
+        )
+        result = super().action_set_lost(**additional_values)
+        for team, leads in refused.grouped("team_id").items():
+            if stage := self._milestone_stage_for(team, milestones.LOST):
+                leads.write({"stage_id": stage.id})
+        return result
 
     def action_set_refused(
         self, refusal_reason_id, referred_to_id=False, refusal_note=False
@@ -626,28 +664,33 @@ class CrmLead(models.Model):
     @api.constrains("stage_id", "refusal_reason_id", "referred_to_id")
     def _check_refusal_reason(self):
         # Refused records why, whichever way the lead got there (button,
-        # kanban drag, import, RPC).
-        for lead in self:
-            if lead.stage_id.milestone_role != milestones.REFUSED:
-                continue
-            if not lead.refusal_reason_id:
-                raise ValidationError(
-                    self.env._(
-                        "%(lead)s: say why the firm refuses it. Use the Refuse "
-                        "button, or give a refusal reason with the stage.",
-                        lead=lead.display_name,
-                    )
+        # kanban drag, import, RPC). A bulk move names every lead to fix.
+        refused = self.filtered(
+            lambda lead: lead.stage_id.milestone_role == milestones.REFUSED
+        )
+        if unexplained := refused.filtered(lambda lead: not lead.refusal_reason_id):
+            raise ValidationError(
+                self.env._(
+                    "%(leads)s: say why the firm refuses them. Use the Refuse "
+                    "button, or give a refusal reason with the stage.",
+                    leads=", ".join(unexplained.mapped("display_name")),
                 )
-            if lead.refusal_reason_id.requires_referral and not lead.referred_to_id:
-                raise ValidationError(
-                    self.env._(
-                        "%(lead)s: the reason %(reason)s needs the firm or "
-                        "attorney the prospective client was referred to. Fill "
-                        "in 'Referred To'.",
-                        lead=lead.display_name,
-                        reason=lead.refusal_reason_id.name,
-                    )
+            )
+        unreferred = refused.filtered(
+            lambda lead: (
+                lead.refusal_reason_id.requires_referral and not lead.referred_to_id
+            )
+        )
+        if unreferred:
+            raise ValidationError(
+                self.env._(
+                    "%(leads)s: the reason %(reason)s needs the firm or "
+                    "attorney the prospective client was referred to. Fill "
+                    "in 'Referred To'.",
+                    leads=", ".join(unreferred.mapped("display_name")),
+                    reason=", ".join(set(unreferred.refusal_reason_id.mapped("name"))),
                 )
+            )
 
     def _sort_by_confidence_level(self, reverse=False):
         """Rank milestone leads by milestone, not by stage sequence.
@@ -954,7 +997,9 @@ class CrmLead(models.Model):
                     "conflict check. Run the check, record a sign-off, or, as "
                     "an attorney, override the status with a reason.",
                     leads=lead_names or ", ".join(self.mapped("display_name")),
-                    fields=", ".join(sorted(review)),
+                    fields=", ".join(
+                        sorted(self._fields[name].string for name in review)
+                    ),
                 )
             )
         bypass = self._CONFLICT_BYPASS_FIELDS.intersection(changed)
@@ -1320,18 +1365,21 @@ class CrmLead(models.Model):
     def _check_waiting_reason(self):
         # Waiting On says why, whichever way the lead got there (form, kanban
         # drag, import, RPC): the review needs to know what to look at.
-        for lead in self:
-            if lead.stage_id.milestone_role == milestones.WAITING_ON and (
-                not lead.waiting_reason
-            ):
-                raise ValidationError(
-                    self.env._(
-                        "%(lead)s: say what it is waiting on (funds, a mandatory "
-                        "waiting period, the client not ready, other). Set the "
-                        "Waiting Reason with the stage, from the lead's form.",
-                        lead=lead.display_name,
-                    )
+        unexplained = self.filtered(
+            lambda lead: (
+                lead.stage_id.milestone_role == milestones.WAITING_ON
+                and not lead.waiting_reason
+            )
+        )
+        if unexplained:
+            raise ValidationError(
+                self.env._(
+                    "%(leads)s: say what they are waiting on (funds, a mandatory "
+                    "waiting period, the client not ready, other). Set the "
+                    "Waiting Reason with the stage, from the lead's form.",
+                    leads=", ".join(unexplained.mapped("display_name")),
                 )
+            )
 
     def _milestone_waiting_defaults(self, stage_before):
         """A lead entering Waiting On gets a review date from its company's

@@ -55,6 +55,13 @@ class MilestoneCase(TransactionCase):
             }
         )
 
+    @classmethod
+    def _leads(cls, names, role="contact_made"):
+        """Opportunities of the team named ``names``, all in ``role``."""
+        return cls.env["crm.lead"].union(
+            *(cls._lead(role, name=name) for name in names)
+        )
+
     @contextmanager
     def _at(self, when):
         """Freeze both the clock and the transaction's NOW() that crm uses."""

@@ -347,7 +347,8 @@ class TestWaitingOn(AutomationCase):
                 with self.assertRaises(ValidationError) as caught:
                     move()
                 self.assertIn(
-                    "Needs a reason: say what it is waiting on", str(caught.exception)
+                    "Needs a reason: say what they are waiting on",
+                    str(caught.exception),
                 )
                 self.assertEqual(
                     (lead | other).mapped("milestone_role"), ["contact_made"] * 2

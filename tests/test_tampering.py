@@ -175,6 +175,31 @@ class TestMilestoneTampering(ConflictCase):
             )
         self.assertFalse(lead.retainer_funded_date or lead.conflict_gate_bypass_user_id)
 
+    def test_module_stamps_cannot_be_blanked_by_hand(self):
+        lead = self._lead(
+            "retainer_signed", name="Blanked", user_id=self.intake_user.id
+        )
+        lead.action_set_won()
+        self.assertEqual(lead.milestone_furthest, "retainer_funded")
+        self.assertEqual(lead.milestone_move_count, 2)
+        as_intake = lead.with_user(self.intake_user)
+        for field, blank in (
+            ("milestone_furthest", False),
+            ("milestone_move_count", 0),
+            ("retainer_funded_date", False),
+            ("retainer_signed_date", False),
+        ):
+            with (
+                self.subTest(field=field),
+                self.assertRaisesRegex(AccessError, "Blanked: the intake module"),
+            ):
+                as_intake.write({field: blank})
+        self.assertEqual(lead.milestone_furthest, "retainer_funded")
+        self.assertEqual(lead.milestone_move_count, 2)
+        self.assertTrue(lead.retainer_funded_date and lead.retainer_signed_date)
+        # Writing back what is there already changes nothing: accepted.
+        as_intake.write({"milestone_move_count": 2, "speed_to_lead_hours": 0})
+
     def test_a_won_lead_is_refused_by_no_path(self):
         won = self._lead("retainer_funded", name="Funded client")
         self.assertEqual(won.won_status, "won")

@@ -219,6 +219,33 @@ class TestWonLostRefused(MilestoneCase):
         self.assertEqual(lead.stage_id, self.stages["lost"])
         self.assertFalse(lead.refusal_reason_id)
 
+    def test_lost_button_on_a_refused_lead_moves_it_to_lost(self):
+        lead = self._lead("contact_made", name="Lena Refused Then Lost")
+        lead.action_set_refused(self.conflict.id)
+        lead.action_set_lost(lost_reason_id=self.lost_reason.id)
+        self.assertEqual(lead.stage_id, self.stages["lost"])
+        self.assertEqual(lead.lost_reason_id, self.lost_reason)
+        self.assertFalse(lead.refusal_reason_id)
+        self.assertFalse(lead.active)
+        self.assertEqual(
+            [log.move_kind for log in lead.milestone_log_ids.sorted("id")],
+            ["entry", "refused", "lost"],
+        )
+
+    def test_bulk_moves_name_every_lead_missing_a_reason(self):
+        leads = self._leads(["Ann Bulk", "Ben Bulk", "Cy Bulk"])
+        leads[0].waiting_reason = "funds"
+        # Odoo's assertRaises rolls the failed write back, as an RPC call is.
+        with self.assertRaises(ValidationError) as waiting:
+            leads.write({"stage_id": self.stages["waiting_on"].id})
+        self.assertRegex(str(waiting.exception), "^Ben Bulk, Cy Bulk: say what")
+        with self.assertRaises(ValidationError) as refused:
+            leads.write({"stage_id": self.stages["refused"].id})
+        self.assertRegex(
+            str(refused.exception), "^Ann Bulk, Ben Bulk, Cy Bulk: say why"
+        )
+        self.assertEqual(set(leads.mapped("milestone_role")), {"contact_made"})
+
     def test_merge_keeps_the_live_lead(self):
         live = self._lead("retainer_signed", name="Live Lead", expected_revenue=9000)
         old = self._lead("contact_made", name="Old Duplicate")
