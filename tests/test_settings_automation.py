@@ -334,22 +334,29 @@ class TestWaitingOn(AutomationCase):
         waiting = self.stages["waiting_on"]
         lead = self._lead("contact_made", name="Needs a reason")
         other = self._lead("contact_made", name="Also needs one")
+        one = "Needs a reason: say what they are waiting on"
         paths = {
-            "write": lambda: lead.write({"stage_id": waiting.id}),
-            "bulk write": lambda: (lead | other).write({"stage_id": waiting.id}),
-            "create": lambda: self.env["crm.lead"].create(
-                {"name": "Needs a reason", "stage_id": waiting.id}
+            "write": (lambda: lead.write({"stage_id": waiting.id}), one),
+            "bulk write": (
+                lambda: (lead | other).write({"stage_id": waiting.id}),
+                "Needs a reason, Also needs one: say what they are waiting on",
             ),
-            "kanban drag": lambda: lead.web_save({"stage_id": waiting.id}, {}),
+            "create": (
+                lambda: self.env["crm.lead"].create(
+                    {"name": "Needs a reason", "stage_id": waiting.id}
+                ),
+                one,
+            ),
+            "kanban drag": (
+                lambda: lead.web_save({"stage_id": waiting.id}, {}),
+                one,
+            ),
         }
-        for path, move in paths.items():
+        for path, (move, message) in paths.items():
             with self.subTest(path=path):
                 with self.assertRaises(ValidationError) as caught:
                     move()
-                self.assertIn(
-                    "Needs a reason: say what they are waiting on",
-                    str(caught.exception),
-                )
+                self.assertIn(message, str(caught.exception))
                 self.assertEqual(
                     (lead | other).mapped("milestone_role"), ["contact_made"] * 2
                 )
