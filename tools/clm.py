@@ -324,14 +324,17 @@ def cmd_run(args):
         ],
         check=True,
     )
-    url = f"http://localhost:{args.port}/odoo/crm"
+    # The address Odoo listens on: 127.0.0.1 by default, where "localhost"
+    # may resolve to ::1 first.
+    host = "localhost" if args.interface in ("0.0.0.0", "::") else args.interface
+    url = f"http://{host}:{args.port}/odoo/crm"
     say("Ready.")
     say(f"  URL:      {url}")
     say("  Login:    admin   Password: admin")
     staff = sample_firm.generate(leads=1, seed=args.seed).salespeople[0].login
     say(f"  Intake staff log in with their e-mail as password, e.g. {staff}")
     say("  (admin owns no leads: clear the 'My Pipeline' filter to see them all)")
-    say(f"  Database: {db}   (stop with Ctrl-C)")
+    say(f"  Database: {db}   (stop with Ctrl-C, or end this process)")
     os.execv(
         str(python),
         odoo_cmd(
