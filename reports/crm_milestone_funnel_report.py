@@ -128,16 +128,7 @@ class CrmMilestoneFunnelReport(models.Model):
                  WHERE lead.milestone_furthest IS NOT NULL
                  GROUP BY %(groups)s
                 """,
-                columns=SQL(", ").join(
-                    SQL(
-                        "%s AS %s",
-                        SQL.identifier("lead", name)
-                        if name in kept
-                        else SQL("NULL::int"),
-                        SQL.identifier(name),
-                    )
-                    for name in LEAD_COLUMNS
-                ),
+                columns=self._lead_columns_kept("lead", kept),
                 groups=SQL(", ").join(
                     SQL.identifier("lead", name)
                     for name in (*kept, "milestone_furthest")

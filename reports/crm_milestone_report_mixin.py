@@ -92,6 +92,19 @@ class CrmMilestoneReportMixin(models.AbstractModel):
         )
 
     @api.model
+    def _lead_columns_kept(self, alias, kept):
+        """The same dimensions read from alias ``alias``, NULL for those not
+        in ``kept``: a grouped read carries only the columns it needs."""
+        return SQL(", ").join(
+            SQL(
+                "%s AS %s",
+                SQL.identifier(alias, name) if name in kept else SQL("NULL::int"),
+                SQL.identifier(name),
+            )
+            for name in LEAD_COLUMNS
+        )
+
+    @api.model
     def _role_index(self, role_sql):
         """Position of a main-path role (0 for Awaiting Info), -1 otherwise.
 

@@ -259,16 +259,7 @@ class CrmMilestoneStageHistoryReport(models.Model):
                 SQL("(%s, %s, %s::date[])", period, len(dates), dates)
                 for period, (_bounds, dates) in ends.items()
             ),
-            columns=SQL(", ").join(
-                SQL(
-                    "%s AS %s",
-                    SQL.identifier("counts", name)
-                    if name in kept
-                    else SQL("NULL::int"),
-                    SQL.identifier(name),
-                )
-                for name in LEAD_COLUMNS
-            ),
+            columns=self._lead_columns_kept("counts", kept),
         )
 
     @api.model
